@@ -1,0 +1,91 @@
+/**
+ * Capture bundle v1: the interchange format (docs/capture-format.md).
+ * Raw outputs are the source of truth; everything else is derived from them.
+ */
+
+export const CAPTURE_FORMAT = 'dpdk-doctor-capture'
+export const CAPTURE_VERSION = 1
+
+export type SourceStatus = 'ok' | 'not-installed' | 'permission-denied' | 'timeout' | 'error' | 'skipped'
+
+export const SOURCE_STATUSES: readonly SourceStatus[] = [
+  'ok',
+  'not-installed',
+  'permission-denied',
+  'timeout',
+  'error',
+  'skipped',
+]
+
+/** One entry of <sample>/sources.json. Either argv (a command) or path (a file read in-process). */
+export interface SourceRecord {
+  id: string
+  argv?: string[]
+  path?: string
+  status: SourceStatus
+  exitCode: number | null
+  durationMs: number
+  startedAt: string
+  /** Why the source is not ok, in a few words (not part of the v1 minimum, always optional). */
+  reason?: string
+}
+
+/** A source record with its verbatim outputs. */
+export interface SourceResult extends SourceRecord {
+  stdout: string
+  stderr: string
+}
+
+export interface Sample {
+  name: string
+  takenAt: string
+  sources: Record<string, SourceResult>
+}
+
+export interface HostInfo {
+  hostname: string | null
+  machineId: string | null
+  kernel: string | null
+  /** Network namespace the kernel-side sources ran in (--netns), null for the caller's own. */
+  netns: string | null
+  /** OVS run directory the OVS tools were pointed at (--ovs-rundir / OVS_RUNDIR), null for the default. */
+  ovsRundir: string | null
+}
+
+export interface LoadRecord {
+  argv: string[]
+  exitCode: number | null
+  startedAt: string
+  endedAt: string
+  /** Relative path of the load's stdout inside the bundle, e.g. "load/output.json". */
+  output: string | null
+}
+
+export interface CaptureManifest {
+  format: typeof CAPTURE_FORMAT
+  version: typeof CAPTURE_VERSION
+  host: HostInfo
+  tool: {name: string; version: string}
+  createdAt: string
+  samples: Array<{name: string; takenAt: string}>
+  load: LoadRecord | null
+}
+
+/** A capture in memory: manifest, samples in time order, the load's output. */
+export interface Capture {
+  manifest: CaptureManifest
+  samples: Sample[]
+  loadOutput: string | null
+}
+
+/** Base id of a source: "fdb.ovsbr0" -> "fdb", "ethtool-i.eth0" -> "ethtool-i". */
+export function baseSourceId(id: string): string {
+  const dot = id.indexOf('.')
+  return dot === -1 ? id : id.slice(0, dot)
+}
+
+/** The instance of a templated source id: "fdb.ovsbr0" -> "ovsbr0". */
+export function sourceInstance(id: string): string | null {
+  const dot = id.indexOf('.')
+  return dot === -1 ? null : id.slice(dot + 1)
+}

@@ -1,0 +1,89 @@
+/**
+ * The sources dpdk-doctor reads: stable ids (never rename one), how to get each, and which are
+ * live counters sampled during a load window. Collection never decides: it only runs these.
+ */
+
+export interface CollectTarget {
+  /** Run the kernel-side sources (ip, ethtool, sysfs, devbind) inside this network namespace. */
+  netns: string | null
+  /** Point the OVS tools at this run directory (OVS_RUNDIR). */
+  ovsRundir: string | null
+}
+
+export type SourceSide = 'kernel' | 'ovs' | 'proc'
+
+export interface SourceSpec {
+  id: string
+  side: SourceSide
+  /** argv of a command; absent for in-process readers (sysfs, /proc). */
+  argv?: string[]
+  /** File or directory read in-process (when not in another netns). */
+  path?: string
+  /** In-process reader kind, for sources without argv. */
+  reader?: 'file' | 'sysfs-net' | 'sysfs-stats' | 'sysctl-net'
+  /** Sampled during a load window (live counters only, never OVSDB statistics). */
+  live: boolean
+  /** Slow and not needed by the core rules: never holds up the rest. */
+  slow: boolean
+  timeoutMs: number
+}
+
+/** Seconds given to OVS tools' own timeouts (ovs-vsctl -t, ovs-appctl -T, ovs-ofctl -t). */
+export const OVS_TOOL_TIMEOUT_S = 5
+/** Outer deadline for one source: the OVS timeout plus a margin; kills the whole process group. */
+export const SOURCE_DEADLINE_MS = 8_000
+
+const vsctl = (table: string) => ['ovs-vsctl', `-t`, String(OVS_TOOL_TIMEOUT_S), '--format=json', 'list', table]
+const appctl = (...args: string[]) => ['ovs-appctl', '-T', String(OVS_TOOL_TIMEOUT_S), ...args]
+const ofctl = (...args: string[]) => ['ovs-ofctl', '-t', String(OVS_TOOL_TIMEOUT_S), ...args]
+
+/** sysctl keys of the sysctl-net source (read from /proc/sys). */
+export const SYSCTL_NET_KEYS = [
+  'net.ipv4.ip_forward',
+  'net.ipv4.conf.all.forwarding',
+  'net.ipv4.conf.all.rp_filter',
+  'net.ipv4.conf.all.arp_ignore',
+  'net.ipv4.conf.all.arp_announce',
+]
+
+/** Sources collected for every snapshot. Order is the order shown in reports. */
+export const STATIC_SOURCES: readonly SourceSpec[] = [
+  {id: 'ip-addr', side: 'kernel', argv: ['ip', '-j', 'addr', 'show'], live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'ip-route', side: 'kernel', argv: ['ip', '-j', 'route', 'show', 'table', 'all'], live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'ip-link', side: 'kernel', argv: ['ip', '-j', '-s', '-d', 'link', 'show'], live: true, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'sysctl-net', side: 'kernel', reader: 'sysctl-net', path: '/proc/sys/net/ipv4', live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'sysfs-net', side: 'kernel', reader: 'sysfs-net', path: '/sys/class/net', live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'sysfs-stats', side: 'kernel', reader: 'sysfs-stats', path: '/sys/class/net', live: true, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'ovsdb-open_vswitch', side: 'ovs', argv: vsctl('Open_vSwitch'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'ovsdb-bridge', side: 'ovs', argv: vsctl('Bridge'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'ovsdb-port', side: 'ovs', argv: vsctl('Port'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'ovsdb-interface', side: 'ovs', argv: vsctl('Interface'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'dpif-show', side: 'ovs', argv: appctl('dpif/show'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'dpctl-show', side: 'ovs', argv: appctl('dpctl/show', '-s'), live: true, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'pmd-stats', side: 'ovs', argv: appctl('dpif-netdev/pmd-stats-show'), live: true, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'pmd-perf', side: 'ovs', argv: appctl('dpif-netdev/pmd-perf-show', '-nh'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'pmd-rxq', side: 'ovs', argv: appctl('dpif-netdev/pmd-rxq-show'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'devbind', side: 'kernel', argv: ['dpdk-devbind.py', '--status-dev', 'net'], live: false, slow: true, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'meminfo', side: 'proc', reader: 'file', path: '/proc/meminfo', live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'cmdline', side: 'proc', reader: 'file', path: '/proc/cmdline', live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+]
+
+/** Per-bridge sources, once the bridge names are known. */
+export function bridgeSources(bridge: string): SourceSpec[] {
+  return [
+    {id: `fdb.${bridge}`, side: 'ovs', argv: appctl('fdb/show', bridge), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+    {id: `ofctl-show.${bridge}`, side: 'ovs', argv: ofctl('show', bridge), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+    {id: `ofctl-ports.${bridge}`, side: 'ovs', argv: ofctl('dump-ports', bridge), live: true, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  ]
+}
+
+/** Per-interface ethtool -i, for the NICs that matter (physical, or the kernel twin of a DPDK port). */
+export function ethtoolSource(ifname: string): SourceSpec {
+  return {id: `ethtool-i.${ifname}`, side: 'kernel', argv: ['ethtool', '-i', ifname], live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS}
+}
+
+/**
+ * Sources whose absence means dpdk-doctor cannot judge the datapath at all: without OVSDB there
+ * is no bridge, port or interface to reason about (exit 3, UNKNOWN).
+ */
+export const REQUIRED_SOURCES = ['ovsdb-bridge', 'ovsdb-interface'] as const
