@@ -47,6 +47,8 @@ export interface OvsPortState {
   driverName: string | null
   /** For class "dpdk": the kernel netdev on the same PCI device (mlx5 bifurcation), if any. */
   kernelTwin: string | null
+  /** How the twin was found: same PCI device (mlx5 bifurcation), or its MAC learned on this port (same wire). */
+  kernelTwinBy: 'pci' | 'fdb' | null
   numaId: number | null
   vlanTag: number | null
 }
@@ -64,7 +66,8 @@ export type KernelRole =
   | 'ovs-internal' // a bridge's internal/LOCAL port: a TAP on a netdev bridge
   | 'ovs-system-port' // a kernel port attached to an OVS bridge (type system/tap)
   | 'dpdk-twin' // kernel netdev of a NIC that OVS drives with DPDK (mlx5 bifurcation)
-  | 'physical' // a NIC not used by OVS
+  | 'dpdk-backend' // the kernel device a DPDK vdev port sits on (net_af_packet iface=, net_tap): mirrors the DPDK port
+  | 'physical' // a NIC-like interface not used by OVS (PCI device, or an unenslaved veth)
   | 'ovs-datapath' // ovs-netdev / ovs-system
   | 'loopback'
   | 'virtual' // veth, bridge, vlan, ... not in OVS

@@ -73,6 +73,8 @@ export interface LoadWindow {
   endedAt: string
   durationS: number
   load: {record: LoadRecord | null; result: LoadResult | null; parseError: string | null} | null
+  /** The address the load talked to (iperf3 -c), from its output or its argv. */
+  loadTarget: string | null
   /** Load bytes expected inside the window (iperf3 intervals that overlap it), null if unknown. */
   loadBytesInWindow: number | null
   attribution: Attribution
