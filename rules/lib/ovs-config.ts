@@ -1,0 +1,26 @@
+/**
+ * Reading OVSDB other_config values: OVSDB quotes values that look numeric or contain special
+ * characters (FIELD §3.5, §3.8), and a hand-edited database may keep the quotes.
+ */
+import type {HostState} from '../../src/model/host-state.js'
+
+/** The value without surrounding whitespace and one pair of double quotes. */
+export function unquote(value: string): string {
+  const trimmed = value.trim()
+  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1).trim() : trimmed
+}
+
+/** Open_vSwitch other_config:<key>, unquoted; null when unset or empty. */
+export function otherConfig(state: HostState, key: string): string | null {
+  const raw = state.ovs.otherConfig[key]
+  if (raw === undefined) return null
+  const value = unquote(raw)
+  return value === '' ? null : value
+}
+
+/** dpdk-init as OVS reads it: "true" or "try" request DPDK; null when unset. */
+export function dpdkInitRequested(state: HostState): boolean | null {
+  const value = otherConfig(state, 'dpdk-init')
+  if (value === null) return state.ovs.dpdkInitRequested
+  return value.toLowerCase() === 'true' || value.toLowerCase() === 'try'
+}

@@ -1,0 +1,11 @@
+/** Threshold lookup: the engine merges meta.thresholds with overrides, so a miss is a rule bug. */
+export function threshold(thresholds: Record<string, number>, name: string): number {
+  const value = thresholds[name]
+  if (value === undefined) throw new Error(`threshold "${name}" is not declared in meta.thresholds`)
+  return value
+}
+
+/** A share as a percentage for messages: 0.01234 -> "1.23 %". */
+export function percent(share: number, digits = 2): string {
+  return `${(share * 100).toFixed(digits)} %`
+}
