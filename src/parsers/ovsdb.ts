@@ -1,0 +1,309 @@
+/**
+ * OVSDB: `ovs-vsctl --format=json list <Table>` tables, and the text map syntax `{k=v, ...}` printed by
+ * `ovs-vsctl get ... statistics|status|options|other_config`.
+ */
+
+import type {
+  OvsBridge,
+  OvsInterfaceRow,
+  OvsOpenVswitch,
+  OvsPortRow,
+  OvsdbAtom,
+  OvsdbDatum,
+  OvsdbRow,
+  ParseResult,
+} from './types.js'
+import {fail, guard, isRecord, ok, parseJson} from './util.js'
+
+// ---------------------------------------------------------------- JSON tables
+
+function isAtom(value: unknown): value is OvsdbAtom {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+}
+
+/** A JSON atom: plain string/number/boolean, or ["uuid", u] / ["named-uuid", n]. */
+function convertAtom(value: unknown): OvsdbAtom | null {
+  if (isAtom(value)) return value
+  if (Array.isArray(value) && value.length === 2 && (value[0] === 'uuid' || value[0] === 'named-uuid')) {
+    return typeof value[1] === 'string' ? value[1] : null
+  }
+  return null
+}
+
+/** Converts one JSON cell; null when it is not valid OVSDB JSON. */
+export function convertDatum(value: unknown): OvsdbDatum | null {
+  if (Array.isArray(value) && value.length === 2 && value[0] === 'set') {
+    if (!Array.isArray(value[1])) return null
+    const atoms: OvsdbAtom[] = []
+    for (const element of value[1]) {
+      const atom = convertAtom(element)
+      if (atom === null) return null
+      atoms.push(atom)
+    }
+    return atoms
+  }
+  if (Array.isArray(value) && value.length === 2 && value[0] === 'map') {
+    if (!Array.isArray(value[1])) return null
+    const map: Record<string, OvsdbAtom> = {}
+    for (const pair of value[1]) {
+      if (!Array.isArray(pair) || pair.length !== 2) return null
+      const key = convertAtom(pair[0])
+      const val = convertAtom(pair[1])
+      if (key === null || val === null) return null
+      map[String(key)] = val
+    }
+    return map
+  }
+  return convertAtom(value)
+}
+
+export function parseOvsdbTable(text: string): ParseResult<OvsdbRow[]> {
+  return guard('ovsdb', () => {
+    if (text.trim() === '') return fail('ovsdb: empty output')
+    const parsed = parseJson(text)
+    if (!parsed.ok) return fail(`ovsdb: ${parsed.error}`)
+    const table = parsed.value
+    if (!isRecord(table) || !Array.isArray(table.data) || !Array.isArray(table.headings)) {
+      return fail('ovsdb: expected {"data": [...], "headings": [...]}')
+    }
+    const headings = table.headings
+    if (!headings.every((h): h is string => typeof h === 'string')) return fail('ovsdb: headings are not strings')
+    const warnings: string[] = []
+    const rows: OvsdbRow[] = []
+    for (const [i, data] of table.data.entries()) {
+      if (!Array.isArray(data) || data.length !== headings.length) {
+        warnings.push(`row ${i}: ${Array.isArray(data) ? data.length : 'no'} cells for ${headings.length} headings, skipped`)
+        continue
+      }
+      const row: OvsdbRow = {}
+      headings.forEach((heading, column) => {
+        const datum = convertDatum(data[column])
+        if (datum === null) warnings.push(`row ${i}: column ${heading} is not OVSDB JSON, dropped`)
+        else row[heading] = datum
+      })
+      rows.push(row)
+    }
+    return ok(rows, warnings)
+  })
+}
+
+// ---------------------------------------------------------------- typed views
+
+/**
+ * Column readers. OVS prints a one-element set as the bare atom and an optional value ("min 0 max 1")
+ * as a set of zero or one element, so each reader accepts both shapes.
+ */
+function atoms(datum: OvsdbDatum | undefined): OvsdbAtom[] {
+  if (datum === undefined) return []
+  if (Array.isArray(datum)) return datum
+  if (isAtom(datum)) return [datum]
+  return []
+}
+
+function optionalAtom(datum: OvsdbDatum | undefined): OvsdbAtom | null {
+  const list = atoms(datum)
+  return list.length === 1 ? (list[0] ?? null) : null
+}
+
+function optionalString(datum: OvsdbDatum | undefined): string | null {
+  const atom = optionalAtom(datum)
+  return typeof atom === 'string' ? atom : null
+}
+
+function optionalInt(datum: OvsdbDatum | undefined): number | null {
+  const atom = optionalAtom(datum)
+  return typeof atom === 'number' && Number.isInteger(atom) ? atom : null
+}
+
+function stringList(datum: OvsdbDatum | undefined): string[] {
+  return atoms(datum).filter((a): a is string => typeof a === 'string')
+}
+
+function stringMap(datum: OvsdbDatum | undefined): Record<string, string> {
+  if (datum === undefined || Array.isArray(datum) || !isRecord(datum)) return {}
+  return Object.fromEntries(Object.entries(datum).map(([k, v]) => [k, String(v)]))
+}
+
+function numberMap(datum: OvsdbDatum | undefined): Record<string, number> {
+  if (datum === undefined || Array.isArray(datum) || !isRecord(datum)) return {}
+  const result: Record<string, number> = {}
+  for (const [k, v] of Object.entries(datum)) if (typeof v === 'number') result[k] = v
+  return result
+}
+
+/** Rows of a table mapped to a typed view; rows without a uuid/name are skipped with a warning. */
+function typedView<T>(
+  text: string,
+  table: string,
+  needsName: boolean,
+  view: (row: OvsdbRow, uuid: string, name: string) => T,
+): ParseResult<T[]> {
+  const parsed = parseOvsdbTable(text)
+  if (!parsed.ok) return parsed
+  return guard(`ovsdb ${table}`, () => {
+    const warnings = [...parsed.warnings]
+    const result: T[] = []
+    for (const [i, row] of parsed.value.entries()) {
+      const uuid = optionalString(row._uuid)
+      const name = optionalString(row.name)
+      if (uuid === null || (needsName && name === null)) {
+        warnings.push(`${table} row ${i}: no _uuid${needsName ? '/name' : ''}, skipped`)
+        continue
+      }
+      result.push(view(row, uuid, name ?? ''))
+    }
+    return ok(result, warnings)
+  })
+}
+
+export function parseOpenVswitch(text: string): ParseResult<OvsOpenVswitch[]> {
+  return typedView(text, 'Open_vSwitch', false, (row, uuid) => {
+    const initialized = optionalAtom(row.dpdk_initialized)
+    return {
+      uuid,
+      ovsVersion: optionalString(row.ovs_version),
+      dpdkVersion: optionalString(row.dpdk_version),
+      dpdkInitialized: typeof initialized === 'boolean' ? initialized : null,
+      dbVersion: optionalString(row.db_version),
+      otherConfig: stringMap(row.other_config),
+      externalIds: stringMap(row.external_ids),
+      bridgeUuids: stringList(row.bridges),
+      ifaceTypes: stringList(row.iface_types),
+    }
+  })
+}
+
+export function parseBridges(text: string): ParseResult<OvsBridge[]> {
+  return typedView(text, 'Bridge', true, (row, uuid, name) => ({
+    uuid,
+    name,
+    datapathType: optionalString(row.datapath_type) ?? '',
+    portUuids: stringList(row.ports),
+    otherConfig: stringMap(row.other_config),
+    externalIds: stringMap(row.external_ids),
+  }))
+}
+
+export function parsePorts(text: string): ParseResult<OvsPortRow[]> {
+  return typedView(text, 'Port', true, (row, uuid, name) => ({
+    uuid,
+    name,
+    interfaceUuids: stringList(row.interfaces),
+    tag: optionalInt(row.tag),
+    trunks: atoms(row.trunks).filter((a): a is number => typeof a === 'number'),
+    bondMode: optionalString(row.bond_mode),
+    otherConfig: stringMap(row.other_config),
+  }))
+}
+
+export function parseInterfaces(text: string): ParseResult<OvsInterfaceRow[]> {
+  return typedView(text, 'Interface', true, (row, uuid, name) => ({
+    uuid,
+    name,
+    type: optionalString(row.type) ?? '',
+    ofport: optionalInt(row.ofport),
+    error: optionalString(row.error),
+    adminState: optionalString(row.admin_state),
+    linkState: optionalString(row.link_state),
+    linkSpeed: optionalInt(row.link_speed),
+    linkResets: optionalInt(row.link_resets),
+    mtu: optionalInt(row.mtu),
+    mtuRequest: optionalInt(row.mtu_request),
+    macInUse: optionalString(row.mac_in_use),
+    options: stringMap(row.options),
+    status: stringMap(row.status),
+    statistics: numberMap(row.statistics),
+    otherConfig: stringMap(row.other_config),
+    externalIds: stringMap(row.external_ids),
+  }))
+}
+
+// ---------------------------------------------------------------- text maps {k=v, ...}
+
+const SIMPLE_ESCAPES: Record<string, string> = {'"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t'}
+
+/**
+ * Tokenizer for OVSDB's text map syntax. Keys and values are bare words or C/JSON-style quoted
+ * strings (OVS quotes anything that looks numeric, contains ", " etc., see ovsdb-data.c
+ * string_needs_quotes), so commas inside quotes must not split pairs.
+ */
+export function parseOvsdbMap(text: string): ParseResult<Record<string, string>> {
+  return guard('ovsdb map', () => {
+    const src = text.trim()
+    if (!src.startsWith('{')) return fail('ovsdb map: does not start with "{"')
+    const result: Record<string, string> = {}
+    let pos = 1
+
+    const skipBlanks = (): void => {
+      while (pos < src.length && /\s/.test(src[pos] ?? '')) pos++
+    }
+
+    /** Reads a quoted or bare token; returns null (with why) on malformed input. */
+    const readToken = (stops: string): {ok: true; value: string} | {ok: false; error: string} => {
+      skipBlanks()
+      if (src[pos] === '"') {
+        pos++
+        let value = ''
+        while (pos < src.length) {
+          const ch = src[pos] ?? ''
+          if (ch === '"') {
+            pos++
+            return {ok: true, value}
+          }
+          if (ch === '\\') {
+            const next = src[pos + 1]
+            if (next === undefined) break
+            if (next === 'u') {
+              const hex = src.slice(pos + 2, pos + 6)
+              if (!/^[0-9a-fA-F]{4}$/.test(hex)) return {ok: false, error: `bad \\u escape at ${pos}`}
+              value += String.fromCharCode(parseInt(hex, 16))
+              pos += 6
+              continue
+            }
+            const simple = SIMPLE_ESCAPES[next]
+            if (simple === undefined) return {ok: false, error: `bad escape \\${next} at ${pos}`}
+            value += simple
+            pos += 2
+            continue
+          }
+          value += ch
+          pos++
+        }
+        return {ok: false, error: 'unterminated quoted string'}
+      }
+      const start = pos
+      while (pos < src.length && !stops.includes(src[pos] ?? '')) pos++
+      return {ok: true, value: src.slice(start, pos).trim()}
+    }
+
+    skipBlanks()
+    if (src[pos] === '}') {
+      pos++
+    } else {
+      for (;;) {
+        const key = readToken('=,}')
+        if (!key.ok) return fail(`ovsdb map: ${key.error}`)
+        skipBlanks()
+        if (src[pos] !== '=') return fail(`ovsdb map: expected "=" after key "${key.value}"`)
+        pos++
+        const value = readToken(',}')
+        if (!value.ok) return fail(`ovsdb map: ${value.error}`)
+        if (key.value === '') return fail('ovsdb map: empty key')
+        result[key.value] = value.value
+        skipBlanks()
+        if (src[pos] === ',') {
+          pos++
+          continue
+        }
+        if (src[pos] === '}') {
+          pos++
+          break
+        }
+        return fail(pos >= src.length ? 'ovsdb map: missing closing "}"' : `ovsdb map: unexpected "${src[pos]}" at ${pos}`)
+      }
+    }
+    skipBlanks()
+    if (pos < src.length) return fail(`ovsdb map: trailing text after "}"`)
+    return ok(result)
+  })
+}

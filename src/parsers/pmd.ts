@@ -1,0 +1,289 @@
+/** dpif-netdev PMD commands: pmd-stats-show, pmd-perf-show, pmd-rxq-show (OVS 2.6 -> 4.0). */
+
+import type {PmdPerf, PmdPerfThread, PmdRxq, PmdRxqShow, PmdRxqThread, PmdStats, PmdStatsThread, ParseResult} from './types.js'
+import {fail, guard, isUnknownToken, leadingNumber, lines, normaliseLabel, ok, round2, toInt} from './util.js'
+
+interface ThreadHeader {
+  kind: 'pmd' | 'main'
+  numaId: number | null
+  coreId: number | null
+}
+
+/** "pmd thread numa_id 0 core_id 2:" / "main thread:" (numa_id and core_id are optional). */
+function threadHeader(line: string): ThreadHeader | null {
+  const m = /^\s*(pmd|main) thread(?:\s+numa_id\s+(\d+))?(?:\s+core_id\s+(\d+))?\s*:\s*$/i.exec(line)
+  if (!m) return null
+  return {kind: (m[1] ?? '').toLowerCase() === 'main' ? 'main' : 'pmd', numaId: toInt(m[2]), coreId: toInt(m[3])}
+}
+
+/** "  label: value" / "\tlabel:value" / "  - Label:   value (...)" -> [normalised label, value text]. */
+function labelled(line: string): [string, string] | null {
+  const m = /^\s*(?:-\s+)?([^:]+?)\s*:\s*(.*)$/.exec(line)
+  if (!m) return null
+  return [normaliseLabel(m[1] ?? ''), m[2] ?? '']
+}
+
+// ---------------------------------------------------------------- pmd-stats-show
+
+type StatsField = Exclude<keyof PmdStatsThread, 'kind' | 'numaId' | 'coreId' | 'busyPct'>
+
+const STATS_LABELS: Record<string, StatsField | 'miss'> = {
+  'packets received': 'packetsReceived',
+  'emc hits': 'emcHits',
+  'smc hits': 'smcHits',
+  'megaflow hits': 'megaflowHits',
+  'miss with success upcall': 'missWithSuccessUpcall',
+  'miss with failed upcall': 'missWithFailedUpcall',
+  miss: 'miss',
+  lost: 'lost',
+  'avg. packets per output batch': 'avgPacketsPerOutputBatch',
+  'idle cycles': 'idleCycles',
+  'polling cycles': 'idleCycles', // OVS 2.6 name
+  'processing cycles': 'processingCycles',
+}
+
+function emptyStatsThread(header: ThreadHeader): PmdStatsThread {
+  return {
+    ...header,
+    packetsReceived: null,
+    emcHits: null,
+    smcHits: null,
+    megaflowHits: null,
+    missWithSuccessUpcall: null,
+    missWithFailedUpcall: null,
+    lost: null,
+    avgPacketsPerOutputBatch: null,
+    idleCycles: null,
+    processingCycles: null,
+    busyPct: null,
+  }
+}
+
+export function parsePmdStats(text: string): ParseResult<PmdStats> {
+  return guard('pmd-stats-show', () => {
+    // OVS 4.0 kept pmd-stats-show as an alias printing pmd-perf-show output.
+    if (/^\s*Measurement duration:/im.test(text)) return perfAsStats(text)
+    const warnings: string[] = []
+    const threads: PmdStatsThread[] = []
+    let thread: PmdStatsThread | null = null
+    let miss: number | null = null
+    const finish = (): void => {
+      if (thread === null) return
+      // OVS <= 2.8 "miss:" counts lost packets too (dpif-netdev.c: "Lost packets are already included").
+      if (miss !== null) {
+        thread.missWithSuccessUpcall = thread.lost === null ? miss : Math.max(0, miss - thread.lost)
+        thread.missWithFailedUpcall = thread.lost
+      }
+      const {idleCycles: idle, processingCycles: busy} = thread
+      if (idle !== null && busy !== null && idle + busy > 0) thread.busyPct = round2((busy / (idle + busy)) * 100)
+    }
+    for (const line of lines(text)) {
+      if (line.trim() === '') continue
+      const header = threadHeader(line)
+      if (header) {
+        finish()
+        thread = emptyStatsThread(header)
+        threads.push(thread)
+        miss = null
+        continue
+      }
+      const pair = labelled(line)
+      const field = pair ? STATS_LABELS[pair[0]] : undefined
+      if (thread === null || pair === null || field === undefined) {
+        if (thread === null) warnings.push(`line before any thread ignored: ${line.trim().slice(0, 80)}`)
+        continue
+      }
+      const value = isUnknownToken(pair[1]) ? null : leadingNumber(pair[1])
+      if (field === 'miss') miss = value
+      else thread[field] = value
+    }
+    finish()
+    if (threads.length === 0) return fail('pmd-stats-show: no "pmd thread" / "main thread" block')
+    return ok({format: 'pmd-stats', threads}, warnings)
+  })
+}
+
+function perfAsStats(text: string): ParseResult<PmdStats> {
+  const perf = parsePmdPerf(text)
+  if (!perf.ok) return perf
+  const threads = perf.value.threads.map((t): PmdStatsThread => ({
+    kind: t.kind,
+    numaId: t.numaId,
+    coreId: t.coreId,
+    packetsReceived: t.rxPackets,
+    emcHits: t.emcHits,
+    smcHits: t.smcHits,
+    megaflowHits: t.megaflowHits,
+    missWithSuccessUpcall: t.upcalls,
+    missWithFailedUpcall: t.lostUpcalls,
+    lost: null,
+    avgPacketsPerOutputBatch: t.pktsPerBatch,
+    idleCycles: null,
+    processingCycles: null,
+    busyPct: t.busyPct,
+  }))
+  return ok({format: 'pmd-perf-alias', threads}, perf.warnings)
+}
+
+// ---------------------------------------------------------------- pmd-perf-show
+
+type PerfCountField = Exclude<keyof PmdPerfThread, 'kind' | 'numaId' | 'coreId' | 'busyPct' | 'pktsPerBatch'>
+
+const PERF_LABELS: Record<string, PerfCountField> = {
+  iterations: 'iterations',
+  'used tsc cycles': 'usedTscCycles',
+  'idle iterations': 'idleIterations',
+  'busy iterations': 'busyIterations',
+  'sleep iterations': 'sleepIterations',
+  'rx packets': 'rxPackets',
+  'datapath passes': 'datapathPasses',
+  'emc hits': 'emcHits',
+  'smc hits': 'smcHits',
+  'megaflow hits': 'megaflowHits',
+  upcalls: 'upcalls',
+  'lost upcalls': 'lostUpcalls',
+  'tx packets': 'txPackets',
+  'tx batches': 'txBatches',
+}
+
+function emptyPerfThread(header: ThreadHeader): PmdPerfThread {
+  return {
+    ...header,
+    iterations: null,
+    usedTscCycles: null,
+    idleIterations: null,
+    busyIterations: null,
+    busyPct: null,
+    sleepIterations: null,
+    rxPackets: null,
+    datapathPasses: null,
+    emcHits: null,
+    smcHits: null,
+    megaflowHits: null,
+    upcalls: null,
+    lostUpcalls: null,
+    txPackets: null,
+    txBatches: null,
+    pktsPerBatch: null,
+  }
+}
+
+export function parsePmdPerf(text: string): ParseResult<PmdPerf> {
+  return guard('pmd-perf-show', () => {
+    const warnings: string[] = []
+    const threads: PmdPerfThread[] = []
+    let measurementDurationS: number | null = null
+    let thread: PmdPerfThread | null = null
+    for (const line of lines(text)) {
+      if (line.trim() === '') continue
+      const header = threadHeader(line)
+      if (header) {
+        thread = emptyPerfThread(header)
+        threads.push(thread)
+        continue
+      }
+      const duration = /^\s*Measurement duration:\s*([\d.]+)/i.exec(line)
+      if (duration) {
+        // Repeated per thread in some versions; the first one is the window of the whole reply.
+        measurementDurationS ??= Number(duration[1])
+        thread = null
+        continue
+      }
+      // Histograms (no -nh), iteration/ms histories and the "Time:" header end a thread's counters.
+      if (!/^\s/.test(line)) {
+        thread = null
+        continue
+      }
+      if (thread === null) continue
+      const pair = labelled(line)
+      if (pair === null) continue
+      const [label, value] = pair
+      const field = PERF_LABELS[label]
+      if (field === undefined) continue
+      thread[field] = isUnknownToken(value) ? null : leadingNumber(value)
+      if (field === 'busyIterations') {
+        const pct = /\(\s*([\d.]+)\s*%/.exec(value)
+        thread.busyPct = pct ? leadingNumber(pct[1] ?? '') : null
+      }
+      if (field === 'txBatches') {
+        const perBatch = /\(\s*([\d.]+)\s*pkts\/batch/i.exec(value)
+        thread.pktsPerBatch = perBatch ? leadingNumber(perBatch[1] ?? '') : null
+      }
+    }
+    if (threads.length === 0) {
+      if (measurementDurationS !== null) warnings.push('no PMD thread in the reply')
+      else return fail('pmd-perf-show: no thread block and no "Measurement duration:" line')
+    }
+    return ok({measurementDurationS, threads}, warnings)
+  })
+}
+
+// ---------------------------------------------------------------- pmd-rxq-show
+
+/** "NOT AVAIL" -> null, "37 %" -> 37. */
+function percent(value: string): number | null {
+  return isUnknownToken(value.replace('%', '')) ? null : leadingNumber(value)
+}
+
+/**
+ * One port line, parsed by tokens because names longer than 16 characters push the columns:
+ * "port: <name>  queue-id: <id...> [(enabled)|(disabled)] [pmd usage: <N %|NOT AVAIL>]".
+ * OVS 2.6-2.8 list every queue id of the port on one line.
+ */
+function rxqLine(line: string): PmdRxq[] | null {
+  const m = /^\s*port:\s*(\S+)\s+queue-id:\s*([\d\s]+?)\s*(\((?:enabled|disabled)\))?\s*(?:pmd usage:\s*(.*?))?\s*$/i.exec(line)
+  if (!m) return null
+  const state = m[3]?.toLowerCase()
+  const enabled = state === undefined ? null : state === '(enabled)'
+  const usagePct = m[4] === undefined ? null : percent(m[4])
+  return (m[2] ?? '')
+    .trim()
+    .split(/\s+/)
+    .map((id) => ({port: m[1] ?? '', queueId: Number(id), enabled, usagePct}))
+}
+
+export function parsePmdRxq(text: string): ParseResult<PmdRxqShow> {
+  return guard('pmd-rxq-show', () => {
+    const warnings: string[] = []
+    const pmds: PmdRxqThread[] = []
+    let windowSeconds: number | null = null
+    let pmd: PmdRxqThread | null = null
+    for (const line of lines(text)) {
+      if (line.trim() === '') continue
+      const window = /^\s*Displaying last\s+(\d+)\s+seconds/i.exec(line)
+      if (window) {
+        windowSeconds = toInt(window[1])
+        continue
+      }
+      const header = threadHeader(line)
+      if (header) {
+        pmd = {numaId: header.numaId, coreId: header.coreId, isolated: null, overheadPct: null, rxqs: []}
+        pmds.push(pmd)
+        continue
+      }
+      if (pmd === null) {
+        warnings.push(`line before any pmd thread ignored: ${line.trim().slice(0, 80)}`)
+        continue
+      }
+      const rxqs = rxqLine(line)
+      if (rxqs) {
+        pmd.rxqs.push(...rxqs)
+        continue
+      }
+      const pair = labelled(line)
+      if (pair?.[0] === 'isolated') {
+        const v = pair[1].trim().toLowerCase()
+        pmd.isolated = v === 'true' ? true : v === 'false' ? false : null
+      } else if (pair?.[0] === 'overhead') {
+        pmd.overheadPct = percent(pair[1])
+      } else {
+        warnings.push(`ignored line: ${line.trim().slice(0, 80)}`)
+      }
+    }
+    if (pmds.length === 0) {
+      // OVS replies with an error text when there is no PMD at all; nothing to read.
+      return fail('pmd-rxq-show: no "pmd thread" block')
+    }
+    return ok({windowSeconds, pmds}, warnings)
+  })
+}

@@ -1,0 +1,91 @@
+/** Small helpers shared by the parsers. Pure, no I/O. */
+
+import type {ParseResult} from './types.js'
+
+export function ok<T>(value: T, warnings: string[] = []): ParseResult<T> {
+  return {ok: true, value, warnings}
+}
+
+export function fail<T>(error: string): ParseResult<T> {
+  return {ok: false, error}
+}
+
+/**
+ * Runs a parser body and turns any unexpected exception into ok:false, so that a parser bug on odd
+ * input degrades to "could not read this source" instead of crashing the diagnosis.
+ */
+export function guard<T>(what: string, body: () => ParseResult<T>): ParseResult<T> {
+  try {
+    return body()
+  } catch (error) {
+    return fail(`${what}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+/** Lines without trailing CR, so CRLF captures parse like LF ones. */
+export function lines(text: string): string[] {
+  return text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
+}
+
+/** A tool printed "?" / "NOT AVAIL" / nothing: unknown, not zero. */
+export function isUnknownToken(token: string): boolean {
+  const t = token.trim().toUpperCase()
+  return t === '' || t === '?' || t === 'NOT AVAIL' || t === 'N/A'
+}
+
+/** Decimal integer, or null when unknown or not a number. */
+export function toInt(token: string | undefined | null): number | null {
+  if (token === undefined || token === null) return null
+  const t = token.trim()
+  if (!/^-?\d+$/.test(t)) return null
+  const n = Number(t)
+  return Number.isSafeInteger(n) ? n : null
+}
+
+/** Decimal number (integer or fraction), or null. */
+export function toNumber(token: string | undefined | null): number | null {
+  if (token === undefined || token === null) return null
+  const t = token.trim()
+  if (!/^-?\d+(\.\d+)?$/.test(t)) return null
+  const n = Number(t)
+  return Number.isFinite(n) ? n : null
+}
+
+/** First number (integer or fraction) at the start of a value such as "352064" or "29.92 (1/2)". */
+export function leadingNumber(value: string): number | null {
+  const m = /^\s*(-?\d+(?:\.\d+)?)/.exec(value)
+  return m ? toNumber(m[1]) : null
+}
+
+/** Lower-case label with runs of blanks collapsed: "  Rx  Packets" -> "rx packets". */
+export function normaliseLabel(label: string): string {
+  return label.trim().toLowerCase().replace(/\s+/g, ' ')
+}
+
+/** Parses JSON without throwing. */
+export function parseJson(text: string): {ok: true; value: unknown} | {ok: false; error: string} {
+  try {
+    return {ok: true, value: JSON.parse(text) as unknown}
+  } catch (error) {
+    return {ok: false, error: `not JSON: ${error instanceof Error ? error.message : String(error)}`}
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null
+}
+
+/** A finite number, or a numeric string (sysfs readers may keep text). */
+export function num(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null
+  if (typeof value === 'string') return toNumber(value)
+  return null
+}
+
+export function round2(value: number): number {
+  return Math.round(value * 100) / 100
+}
