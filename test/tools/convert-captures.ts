@@ -216,9 +216,9 @@ export function readSample(folder: string, sampleName: string, capturedAt: strin
     stdout: readText(join(folder, `${r.name}.txt`)),
     stderr: readText(join(folder, `${r.name}.stderr.txt`)),
   })
-  // In-process readers (sysfs, /proc/sys) have a path and no exit code.
+  // In-process readers (sysfs, /proc/sys) record a path; exit code 0 when read, as src/collect does.
   const pathSource = (id: string, path: string, r: IndexRow, stdout: string): BundleSource => ({
-    record: {id, path, status: 'ok', exitCode: null, durationMs: r.ms, startedAt: iso(at(r))},
+    record: {id, path, status: 'ok', exitCode: 0, durationMs: r.ms, startedAt: iso(at(r))},
     stdout,
     stderr: '',
   })
@@ -253,8 +253,9 @@ export function readSample(folder: string, sampleName: string, capturedAt: strin
   sources.push(pathSource('sysctl-net', '/proc/sys/net/ipv4', row('sysctl-ip'), readText(join(folder, 'sysctl-ip.txt'))))
 
   // sysfs-stats: /sys/class/net/<if>/statistics, which is what stats64 reports.
+  // Same shape as src/collect/readers.ts: compact JSON, interfaces in sorted (readdir) order.
   const sysfsStats: Record<string, Record<string, number>> = {}
-  for (const l of stats) {
+  for (const l of [...stats].sort((a, b) => (a.ifname < b.ifname ? -1 : a.ifname > b.ifname ? 1 : 0))) {
     if (!l.stats64) continue
     const {rx, tx} = l.stats64
     sysfsStats[l.ifname] = {
@@ -262,7 +263,7 @@ export function readSample(folder: string, sampleName: string, capturedAt: strin
       tx_bytes: tx['bytes'] ?? 0, tx_packets: tx['packets'] ?? 0, tx_errors: tx['errors'] ?? 0, tx_dropped: tx['dropped'] ?? 0,
     }
   }
-  sources.push(pathSource('sysfs-stats', '/sys/class/net', statsRow, toJson(sysfsStats)))
+  sources.push(pathSource('sysfs-stats', '/sys/class/net', statsRow, JSON.stringify(sysfsStats) + '\n'))
 
   // ethtool -i for every interface the lab asked about, with its real exit code (dpdk0: 71).
   const drivers = new Map<string, string>()
@@ -276,8 +277,10 @@ export function readSample(folder: string, sampleName: string, capturedAt: strin
   }
 
   // sysfs-net: the lab has no PCI NIC, so no PCI address or NUMA node anywhere.
-  const sysfsNet = details.map((d) => ({ifname: d.ifname, driver: drivers.get(d.ifname) ?? null, pciAddress: null, numaNode: null}))
-  sources.push(pathSource('sysfs-net', '/sys/class/net', detailsRow, toJson(sysfsNet)))
+  const sysfsNet = details
+    .map((d) => ({ifname: d.ifname, driver: drivers.get(d.ifname) ?? null, pciAddress: null, numaNode: null}))
+    .sort((a, b) => (a.ifname < b.ifname ? -1 : a.ifname > b.ifname ? 1 : 0))
+  sources.push(pathSource('sysfs-net', '/sys/class/net', detailsRow, JSON.stringify(sysfsNet) + '\n'))
 
   const sorted = sortSources(sources)
   const first = Math.min(...sorted.map((s) => Date.parse(s.record.startedAt)))
