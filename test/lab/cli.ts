@@ -1,0 +1,65 @@
+/**
+ * npm run lab -- deps | up | break | fix | status | env | down
+ *
+ * Progress goes to stderr; only `env` (shell exports) and `status` (a summary) write to stdout.
+ */
+import {breakHost, deps, down, envExports, fixHost, formatStatus, status, up} from './lab.js'
+
+const USAGE = `usage: npm run lab -- <verb>
+
+  deps     install the lab's Debian packages (no-op when installed)
+  up       build the lab (namespaces, OVS-DPDK, vhost-user VM, iperf3 server); idempotent
+  break    BROKEN config: IPs on ovsbr0, VM traffic bypasses DPDK (target 172.16.0.2)
+  fix      FIXED config: pure L2, VM traffic goes through dpdk0 (target 10.10.1.20)
+  status   what is up; exit 0 if the lab is up, 1 if not
+  env      print shell exports: eval "$(npm run -s lab -- env)"
+  down     stop everything the lab started and remove its namespaces; idempotent
+
+env: DPDK_DOCTOR_LAB_DIR (default /tmp/dpdk-doctor-lab), LAB_MEM=nohuge, LAB_HUGEPAGES (160), LAB_PMD_MAXSLEEP (1000)
+`
+
+async function main(argv: string[]): Promise<number> {
+  const verb = argv[0]
+  if (argv.length !== 1) {
+    process.stderr.write(USAGE)
+    return 2
+  }
+  switch (verb) {
+    case 'deps':
+      await deps()
+      return 0
+    case 'up':
+      await up()
+      return 0
+    case 'break':
+      await breakHost()
+      return 0
+    case 'fix':
+      await fixHost()
+      return 0
+    case 'status': {
+      const s = await status()
+      process.stdout.write(formatStatus(s) + '\n')
+      return s.up ? 0 : 1
+    }
+    case 'env':
+      process.stdout.write(envExports())
+      return 0
+    case 'down':
+      await down()
+      return 0
+    default:
+      process.stderr.write(`unknown verb: ${verb}\n\n${USAGE}`)
+      return 2
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    process.stderr.write(`[lab] error: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exitCode = 1
+  },
+)
