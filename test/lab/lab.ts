@@ -297,7 +297,7 @@ function readPid(file: string): number | null {
 }
 
 /** True when pid is a live (non-zombie) process whose comm is `comm`. */
-function isOurs(pid: number, comm: string): boolean {
+export function pidMatches(pid: number, comm: string): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
@@ -314,7 +314,7 @@ export function labProcesses(): LabProcess[] {
   const out: LabProcess[] = []
   for (const spec of PROCS) {
     const pid = readPid(path.join(p.run, spec.pidfile))
-    if (pid !== null) out.push({name: spec.name, pid, comm: spec.comm, alive: isOurs(pid, spec.comm)})
+    if (pid !== null) out.push({name: spec.name, pid, comm: spec.comm, alive: pidMatches(pid, spec.comm)})
   }
   return out
 }
@@ -633,7 +633,7 @@ async function build(opts: UpOptions): Promise<LabMem> {
       if (testpmdExit) throw new LabError(`dpdk-testpmd died (${testpmdExit}):\n${tail(p.testpmdLog, 20)}`)
       return true
     }
-    await waitFor('dpdk-testpmd to exec', () => alive() && isOurs(pid, 'dpdk-testpmd'), 10_000, ealLines)
+    await waitFor('dpdk-testpmd to exec', () => alive() && pidMatches(pid, 'dpdk-testpmd'), 10_000, ealLines)
     await waitFor(`vhost-user socket ${p.vhostSock}`, () => alive() && hasFile(p.vhostSock), 30_000, ealLines)
   } finally {
     fs.closeSync(logFd)
@@ -641,7 +641,7 @@ async function build(opts: UpOptions): Promise<LabMem> {
   await vsctl('add-port', 'ovsbr0', 'vhost-user1', '--', 'set', 'Interface', 'vhost-user1', 'type=dpdkvhostuserclient', `options:vhost-server-path=${p.vhostSock}`)
   const tpid = readPid(path.join(p.run, 'testpmd-vm0.pid'))!
   const stillAlive = () => {
-    if (!isOurs(tpid, 'dpdk-testpmd')) throw new LabError(`dpdk-testpmd died:\n${tail(p.testpmdLog, 20)}`)
+    if (!pidMatches(tpid, 'dpdk-testpmd')) throw new LabError(`dpdk-testpmd died:\n${tail(p.testpmdLog, 20)}`)
     return true
   }
   await waitFor('vm0eth0 in lab-vm0', async () => stillAlive() && (await run(['ip', '-n', VM_NS, 'link', 'show', 'vm0eth0'], {check: false})).exitCode === 0, 30_000,
@@ -655,7 +655,7 @@ async function build(opts: UpOptions): Promise<LabMem> {
     '--logfile', path.join(p.log, 'iperf3-host1.log')])
   await waitFor('iperf3 -s pidfile', () => {
     const pid = readPid(path.join(p.run, 'iperf3-host1.pid'))
-    return pid !== null && isOurs(pid, 'iperf3')
+    return pid !== null && pidMatches(pid, 'iperf3')
   }, 10_000, () => tail(path.join(p.log, 'iperf3-host1.log'), 10))
   return mem
 }
@@ -842,7 +842,7 @@ export async function down(): Promise<DownResult> {
       /* already gone */
     }
   }
-  const stillAlive = () => targets.filter((pr) => isOurs(pr.pid, pr.comm))
+  const stillAlive = () => targets.filter((pr) => pidMatches(pr.pid, pr.comm))
   const deadline = Date.now() + 5_000
   while (stillAlive().length > 0 && Date.now() < deadline) await sleep(50)
   for (const pr of stillAlive()) {
