@@ -3,8 +3,22 @@
  * test/rules/registry.test.ts fails if a rule file is missing here, unsorted, untested or undocumented.
  */
 import type {Rule} from '../src/engine/types.js'
+import dpdkLinkDown from './dpdk-link-down.js'
+import dpdkNicDriverBinding from './dpdk-nic-driver-binding.js'
+import dpdkNotInitialized from './dpdk-not-initialized.js'
+import interfaceAttachError from './interface-attach-error.js'
+import internalPortHasIp from './internal-port-has-ip.js'
+import mtuMismatch from './mtu-mismatch.js'
+import vhostUserDisconnected from './vhost-user-disconnected.js'
 
 export const RULES: readonly Rule[] = [
+  dpdkLinkDown,
+  dpdkNicDriverBinding,
+  dpdkNotInitialized,
+  interfaceAttachError,
+  internalPortHasIp,
+  mtuMismatch,
+  vhostUserDisconnected,
 ]
 
 export function findRule(id: string): Rule | undefined {
