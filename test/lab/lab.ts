@@ -329,19 +329,11 @@ function tail(file: string, lines: number, filter?: RegExp): string {
   }
 }
 
-function failureLogs(): string {
+function failureLogs(skipTestpmd = false): string {
   const p = labPaths()
   const parts: string[] = []
-  parts.push(`--- ${p.vswitchdLog} (EAL/ERR/WARN, last 25) ---\n${tail(p.vswitchdLog, 25, /EAL|ERR|EMER|WARN|dpdk/)}`)
-  if (hasFile(p.testpmdLog)) parts.push(`--- ${p.testpmdLog} (last 25) ---\n${tail(p.testpmdLog, 25)}`)
-  for (const f of ['ovsdb-server.launch.log', 'ovs-vswitchd.launch.log', 'iperf3-host1.launch.log']) {
-    const full = path.join(p.log, f)
-    try {
-      if (fs.statSync(full).size > 0) parts.push(`--- ${full} ---\n${tail(full, 15)}`)
-    } catch {
-      /* absent */
-    }
-  }
+  if (hasFile(p.vswitchdLog)) parts.push(`--- ${p.vswitchdLog} (EAL/ERR/WARN lines, last 15) ---\n${tail(p.vswitchdLog, 15, /EAL|\|ERR\||\|EMER\||\|WARN\|/)}`)
+  if (hasFile(p.testpmdLog) && !skipTestpmd) parts.push(`--- ${p.testpmdLog} (last 20) ---\n${tail(p.testpmdLog, 20)}`)
   return parts.join('\n')
 }
 
@@ -513,9 +505,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     say(`lab up in ${ms} ms (${mem === 'huge' ? 'hugepages' : '--no-huge'}); mode: none (run \`break\` or \`fix\`)`)
     return {alreadyUp: false, mem, ms}
   } catch (error) {
-    const logs = failureLogs()
-    say(`up failed: ${(error as Error).message}`)
-    say(`relevant logs:\n${logs}`)
+    say(`up failed; relevant logs:\n${failureLogs(/dpdk-testpmd died/.test((error as Error).message))}`)
     say('tearing down what was built')
     try {
       await down()
