@@ -3,21 +3,33 @@
  * test/rules/registry.test.ts fails if a rule file is missing here, unsorted, untested or undocumented.
  */
 import type {Rule} from '../src/engine/types.js'
+import datapathLookupsLost from './datapath-lookups-lost.js'
 import dpdkLinkDown from './dpdk-link-down.js'
 import dpdkNicDriverBinding from './dpdk-nic-driver-binding.js'
 import dpdkNotInitialized from './dpdk-not-initialized.js'
+import dpdkRxMissed from './dpdk-rx-missed.js'
 import interfaceAttachError from './interface-attach-error.js'
 import internalPortHasIp from './internal-port-has-ip.js'
 import mtuMismatch from './mtu-mismatch.js'
+import portDropsUnderLoad from './port-drops-under-load.js'
+import qosDrops from './qos-drops.js'
+import txFailureDrops from './tx-failure-drops.js'
+import vhostTxRetries from './vhost-tx-retries.js'
 import vhostUserDisconnected from './vhost-user-disconnected.js'
 
 export const RULES: readonly Rule[] = [
+  datapathLookupsLost,
   dpdkLinkDown,
   dpdkNicDriverBinding,
   dpdkNotInitialized,
+  dpdkRxMissed,
   interfaceAttachError,
   internalPortHasIp,
   mtuMismatch,
+  portDropsUnderLoad,
+  qosDrops,
+  txFailureDrops,
+  vhostTxRetries,
   vhostUserDisconnected,
 ]
 

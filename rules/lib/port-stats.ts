@@ -28,3 +28,13 @@ export function packetsDelta(window: LoadWindow, port: string, direction: 'rx' |
   if (!path) return null
   return direction === 'rx' ? path.rxPackets : path.txPackets
 }
+
+/** Deltas of some statistics keys for some ports, and whether any of them was reported at all. */
+export function statDeltas(window: LoadWindow, ports: readonly OvsPortState[], keys: readonly string[]) {
+  const readings = ports.map((port) => ({
+    port,
+    values: Object.fromEntries(keys.map((k) => [k, statDelta(window, port.name, k)])) as Record<string, number | null>,
+  }))
+  const anyReported = readings.some((r) => Object.values(r.values).some((v) => v !== null))
+  return {readings, anyReported}
+}
