@@ -6,10 +6,12 @@ import type {Rule} from '../src/engine/types.js'
 import datapathLookupsLost from './datapath-lookups-lost.js'
 import dpdkLinkDown from './dpdk-link-down.js'
 import dpdkNicDriverBinding from './dpdk-nic-driver-binding.js'
+import dpdkNicKernelActive from './dpdk-nic-kernel-active.js'
 import dpdkNotInitialized from './dpdk-not-initialized.js'
 import dpdkRxMissed from './dpdk-rx-missed.js'
 import interfaceAttachError from './interface-attach-error.js'
 import internalPortHasIp from './internal-port-has-ip.js'
+import kernelRouteViaInternalPort from './kernel-route-via-internal-port.js'
 import mtuMismatch from './mtu-mismatch.js'
 import portDropsUnderLoad from './port-drops-under-load.js'
 import qosDrops from './qos-drops.js'
@@ -21,10 +23,12 @@ export const RULES: readonly Rule[] = [
   datapathLookupsLost,
   dpdkLinkDown,
   dpdkNicDriverBinding,
+  dpdkNicKernelActive,
   dpdkNotInitialized,
   dpdkRxMissed,
   interfaceAttachError,
   internalPortHasIp,
+  kernelRouteViaInternalPort,
   mtuMismatch,
   portDropsUnderLoad,
   qosDrops,
