@@ -10,6 +10,9 @@ export function fail<T>(error: string): ParseResult<T> {
   return {ok: false, error}
 }
 
+/** Marks errors that come from a parser bug rather than from the input (tests look for it). */
+export const INTERNAL_ERROR = 'internal parser error'
+
 /**
  * Runs a parser body and turns any unexpected exception into ok:false, so that a parser bug on odd
  * input degrades to "could not read this source" instead of crashing the diagnosis.
@@ -18,7 +21,7 @@ export function guard<T>(what: string, body: () => ParseResult<T>): ParseResult<
   try {
     return body()
   } catch (error) {
-    return fail(`${what}: ${error instanceof Error ? error.message : String(error)}`)
+    return fail(`${what}: ${INTERNAL_ERROR}: ${error instanceof Error ? error.message : String(error)}`)
   }
 }
 

@@ -1,0 +1,73 @@
+import {Flags} from '@oclif/core'
+import {resolve} from 'node:path'
+import {writeCapture} from '../src/capture/bundle.js'
+import {DoctorCommand} from '../src/base-command.js'
+import {captureHost} from '../src/diagnose/service.js'
+import {parseDuration, splitCommand} from '../src/util/argv.js'
+
+export interface CaptureSummary {
+  bundle: string
+  samples: Array<{name: string; takenAt: string; sources: number; notOk: string[]}>
+  load: {argv: string[]; exitCode: number | null} | null
+}
+
+export default class Capture extends DoctorCommand {
+  static override summary = 'Save a capture bundle of this host for offline diagnosis (diagnose --from).'
+
+  static override description = 'Collects every source verbatim, with its status, into DIR (see docs/capture-format.md). Waits for slow optional sources too, since a bundle should be complete.'
+
+  static override examples = [
+    '<%= config.bin %> capture --out /tmp/host0',
+    '<%= config.bin %> capture --out /tmp/host0-load --load "iperf3 -c 10.10.1.20 -t 10 -J"',
+  ]
+
+  static override flags = {
+    out: Flags.directory({description: 'Directory to write the bundle to (new or empty).', required: true}),
+    load: Flags.string({description: 'Run this load (no shell) and sample while it runs.', exclusive: ['during']}),
+    during: Flags.string({description: 'Sample for this long while you run your own load (e.g. 10s).'}),
+    interval: Flags.string({description: 'Interval between live counter samples.', default: '1s'}),
+    'load-timeout': Flags.string({description: 'End the load command after this long.', default: '120s'}),
+    netns: Flags.string({description: 'Run the kernel-side sources in this network namespace.', env: 'DPDK_DOCTOR_NETNS'}),
+    'ovs-rundir': Flags.directory({description: 'OVS run directory with the db.sock and control sockets.', env: 'OVS_RUNDIR'}),
+  }
+
+  async run(): Promise<CaptureSummary> {
+    const {flags} = await this.parse(Capture)
+    const abort = new AbortController()
+    const onSigint = () => abort.abort()
+    process.once('SIGINT', onSigint)
+    let capture
+    try {
+      capture = await captureHost({
+        netns: flags.netns ?? null,
+        ovsRundir: flags['ovs-rundir'] ?? null,
+        load: flags.load ? splitCommand(flags.load) : null,
+        duringMs: flags.during ? parseDuration(flags.during) : null,
+        intervalMs: parseDuration(flags.interval),
+        loadTimeoutMs: parseDuration(flags['load-timeout']),
+        signal: abort.signal,
+        progress: this.progress(),
+        thorough: true,
+      })
+    } finally {
+      process.off('SIGINT', onSigint)
+      this.endProgress()
+    }
+    writeCapture(flags.out, capture)
+    const summary: CaptureSummary = {
+      bundle: resolve(flags.out),
+      samples: capture.samples.map((s) => ({
+        name: s.name,
+        takenAt: s.takenAt,
+        sources: Object.keys(s.sources).length,
+        notOk: Object.values(s.sources).filter((r) => r.status !== 'ok').map((r) => `${r.id} (${r.status})`),
+      })),
+      load: capture.manifest.load ? {argv: capture.manifest.load.argv, exitCode: capture.manifest.load.exitCode} : null,
+    }
+    if (!this.jsonEnabled()) {
+      this.log(`Saved ${summary.bundle}`)
+      for (const s of summary.samples) this.log(`  ${s.name}: ${s.sources} sources${s.notOk.length ? `; not ok: ${s.notOk.join(', ')}` : ''}`)
+    }
+    return summary
+  }
+}

@@ -1,0 +1,66 @@
+import {Flags} from '@oclif/core'
+import {DoctorCommand} from '../src/base-command.js'
+import {diagnoseBundle, diagnoseLive} from '../src/diagnose/service.js'
+import type {Diagnosis} from '../src/diagnose/types.js'
+import {renderDiagnosis} from '../src/report/human.js'
+import {parseDuration, splitCommand} from '../src/util/argv.js'
+
+export default class Diagnose extends DoctorCommand {
+  static override summary = 'Find out whether VM traffic takes the DPDK fast path or bypasses it through the kernel.'
+
+  static override description = `Snapshots the host (addresses, routes, drivers, OVS bridges and ports, PMD threads, FDB), optionally before and during a load such as iperf3, runs the rules and prints a verdict, the findings with their evidence, where the traffic went, and the fix.
+
+Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (not enough data, usage error, timeout).`
+
+  static override examples = [
+    '<%= config.bin %> diagnose',
+    '<%= config.bin %> diagnose --load "iperf3 -c 10.10.1.20 -t 10 -J"',
+    '<%= config.bin %> diagnose --during 10s --save /tmp/host0-bundle',
+    '<%= config.bin %> diagnose --from fixtures/bundles/lab-broken-huge-load --json',
+    '<%= config.bin %> diagnose --netns lab-host0 --ovs-rundir /tmp/dpdk-doctor-lab/run --load "ip netns exec lab-vm0 iperf3 -c 172.16.0.2 -t 6 -J"',
+  ]
+
+  static override flags = {
+    from: Flags.directory({description: 'Diagnose a saved capture bundle instead of this host.', exists: true, exclusive: ['load', 'during', 'save', 'netns', 'ovs-rundir']}),
+    load: Flags.string({description: 'Run this load (no shell) and diagnose the datapath while it runs, e.g. "iperf3 -c 10.10.1.20 -t 10 -J".', exclusive: ['during']}),
+    during: Flags.string({description: 'Sample for this long while you run your own load (e.g. 10s).'}),
+    save: Flags.directory({description: 'Also save the capture bundle to this directory.'}),
+    interval: Flags.string({description: 'Interval between live counter samples during the window.', default: '1s'}),
+    'load-timeout': Flags.string({description: 'End the load command after this long.', default: '120s'}),
+    netns: Flags.string({description: 'Run the kernel-side sources (ip, ethtool, sysfs) in this network namespace.', env: 'DPDK_DOCTOR_NETNS'}),
+    'ovs-rundir': Flags.directory({description: 'OVS run directory with the db.sock and control sockets.', env: 'OVS_RUNDIR'}),
+  }
+
+  async run(): Promise<Diagnosis> {
+    const {flags} = await this.parse(Diagnose)
+    let diagnosis: Diagnosis
+    if (flags.from) {
+      diagnosis = diagnoseBundle(flags.from)
+    } else {
+      const abort = new AbortController()
+      const onSigint = () => abort.abort()
+      process.once('SIGINT', onSigint)
+      process.once('SIGTERM', onSigint)
+      try {
+        diagnosis = await diagnoseLive({
+          netns: flags.netns ?? null,
+          ovsRundir: flags['ovs-rundir'] ?? null,
+          load: flags.load ? splitCommand(flags.load) : null,
+          duringMs: flags.during ? parseDuration(flags.during) : null,
+          intervalMs: parseDuration(flags.interval),
+          loadTimeoutMs: parseDuration(flags['load-timeout']),
+          save: flags.save ?? null,
+          signal: abort.signal,
+          progress: this.progress(),
+        })
+      } finally {
+        process.off('SIGINT', onSigint)
+        process.off('SIGTERM', onSigint)
+        this.endProgress()
+      }
+    }
+    process.exitCode = diagnosis.exitCode
+    if (!this.jsonEnabled()) this.log(renderDiagnosis(diagnosis, this.style(flags['no-color']), {verbose: flags.verbose, width: process.stdout.columns ?? 120}))
+    return diagnosis
+  }
+}

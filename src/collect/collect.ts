@@ -1,0 +1,180 @@
+/**
+ * Collection: run every source concurrently, record each verbatim with its status. One failure
+ * never stops the rest; slow optional sources never hold up the others' parsing; templated sources
+ * (per bridge, per NIC) start as soon as what they depend on is known.
+ */
+import {readFileSync} from 'node:fs'
+import type {Sample, SourceResult} from '../capture/types.js'
+import {statusOf} from '../exec/runner.js'
+import type {Runner} from '../exec/runner.js'
+import {parseBridges} from '../parsers/ovsdb.js'
+import {parseSysfsNet} from '../parsers/sysfs.js'
+import {assertBridgeName, isValidIfname} from '../util/names.js'
+import {netnsReaderArgv, readInProcess} from './readers.js'
+import {bridgeSources, ethtoolSource, STATIC_SOURCES} from './sources.js'
+import type {CollectTarget, SourceSpec} from './sources.js'
+
+export interface CollectOptions {
+  runner: Runner
+  target: CollectTarget
+  signal?: AbortSignal
+  /** Called when a source finishes (progress display). */
+  onSource?: (result: SourceResult) => void
+}
+
+/** The argv a spec runs with on this target (kernel-side sources inside --netns). */
+export function argvFor(spec: SourceSpec, target: CollectTarget): string[] | null {
+  if (spec.argv) {
+    return spec.side === 'kernel' && target.netns ? ['ip', 'netns', 'exec', target.netns, ...spec.argv] : spec.argv
+  }
+  if (spec.reader && spec.reader !== 'file' && target.netns) return netnsReaderArgv(target.netns, spec.reader)
+  return null
+}
+
+function ovsEnv(target: CollectTarget): Record<string, string> | undefined {
+  return target.ovsRundir ? {OVS_RUNDIR: target.ovsRundir} : undefined
+}
+
+export async function runSource(spec: SourceSpec, opts: CollectOptions): Promise<SourceResult> {
+  const argv = argvFor(spec, opts.target)
+  if (argv) {
+    const result = await opts.runner.run({
+      argv,
+      timeoutMs: spec.timeoutMs,
+      env: spec.side === 'ovs' ? ovsEnv(opts.target) : undefined,
+      signal: opts.signal,
+    })
+    const {status, reason} = statusOf(result)
+    return {
+      id: spec.id,
+      argv,
+      status,
+      exitCode: result.exitCode,
+      durationMs: result.durationMs,
+      startedAt: result.startedAt,
+      ...(reason ? {reason} : {}),
+      stdout: result.stdout,
+      stderr: result.stderr,
+    }
+  }
+  // In-process read of /proc or /sys.
+  const started = Date.now()
+  const startedAt = new Date(started).toISOString()
+  const path = spec.path ?? ''
+  try {
+    const stdout = spec.reader === 'file' ? readFileSync(path, 'utf8') : readInProcess(spec.reader ?? '')
+    return {id: spec.id, path, status: 'ok', exitCode: 0, durationMs: Date.now() - started, startedAt, stdout, stderr: ''}
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException
+    const status = err.code === 'EACCES' || err.code === 'EPERM' ? 'permission-denied' : 'error'
+    return {id: spec.id, path, status, exitCode: null, durationMs: Date.now() - started, startedAt, reason: err.message, stdout: '', stderr: err.message}
+  }
+}
+
+/** Bridge names from an ovsdb-bridge result, validated (an invalid name is never run). */
+function bridgeNames(result: SourceResult, warn: (w: string) => void): string[] {
+  if (result.status !== 'ok') return []
+  const parsed = parseBridges(result.stdout)
+  if (!parsed.ok) return []
+  return parsed.value.flatMap((b) => {
+    try {
+      return [assertBridgeName(b.name)]
+    } catch {
+      warn(`bridge ${JSON.stringify(b.name)} skipped: not a valid name`)
+      return []
+    }
+  })
+}
+
+/** NICs worth `ethtool -i`: interfaces backed by a PCI device. */
+function nicNames(result: SourceResult): string[] {
+  if (result.status !== 'ok') return []
+  const parsed = parseSysfsNet(result.stdout)
+  if (!parsed.ok) return []
+  return parsed.value.filter((d) => d.pciAddress !== null && isValidIfname(d.ifname)).map((d) => d.ifname)
+}
+
+/**
+ * How long to wait for slow optional sources (dpdk-devbind.py, ~350 ms) once the others are in:
+ * - 'wait': until they finish (capture bundles for support, where completeness matters);
+ * - 'grace': up to half the time the other sources took, then end them and mark them skipped
+ *   (driver binding comes from sysfs first, so nothing essential is lost);
+ * - 'background': return at once; they are added to the sample when done (await `settled`).
+ */
+export type SlowPolicy = 'wait' | 'grace' | 'background'
+
+export interface CollectedSample {
+  sample: Sample
+  /** Resolves when every source, slow ones included, is recorded in `sample`. */
+  settled: Promise<void>
+}
+
+/**
+ * A full sample: every static source, then per-bridge and per-NIC sources as soon as the bridge
+ * list and the NIC list are in. With `live`, only the live counters (for samples during load).
+ */
+export async function collectSample(
+  name: string,
+  opts: CollectOptions & {live?: boolean; knownBridges?: string[]; slow?: SlowPolicy},
+): Promise<CollectedSample> {
+  const started = Date.now()
+  const sample: Sample = {name, takenAt: new Date(started).toISOString(), sources: {}}
+  const record = (r: SourceResult) => {
+    sample.sources[r.id] = r
+    opts.onSource?.(r)
+    return r
+  }
+  const run = (spec: SourceSpec, signal = opts.signal) => runSource(spec, {...opts, signal}).then(record)
+
+  const statics = STATIC_SOURCES.filter((s) => !opts.live || s.live)
+  const running = new Map<string, Promise<SourceResult>>()
+  const slowAborts: AbortController[] = []
+  const slowRuns: Array<Promise<SourceResult>> = []
+  for (const spec of statics) {
+    if (spec.slow) {
+      const abort = new AbortController()
+      opts.signal?.addEventListener('abort', () => abort.abort(), {once: true})
+      slowAborts.push(abort)
+      slowRuns.push(
+        run(spec, abort.signal).then((r) =>
+          abort.signal.aborted && !opts.signal?.aborted
+            ? record({...r, status: 'skipped', reason: 'slow optional source; not waited for'})
+            : r,
+        ),
+      )
+    } else {
+      running.set(spec.id, run(spec))
+    }
+  }
+
+  const bridgeSpecs = (bridges: string[]) => bridges.flatMap((b) => bridgeSources(b)).filter((s) => !opts.live || s.live)
+  const followUps: Array<Promise<unknown>> = []
+  if (opts.live && opts.knownBridges) {
+    followUps.push(Promise.all(bridgeSpecs(opts.knownBridges).map((s) => run(s))))
+  } else if (!opts.live) {
+    followUps.push(
+      running.get('ovsdb-bridge')!.then((r) => Promise.all(bridgeSpecs(bridgeNames(r, () => {})).map((s) => run(s)))),
+      running.get('sysfs-net')!.then((r) => Promise.all(nicNames(r).map((n) => run(ethtoolSource(n))))),
+    )
+  }
+  await Promise.all([...running.values(), ...followUps])
+
+  const slowDone = Promise.all(slowRuns).then(() => undefined)
+  const policy = opts.slow ?? 'grace'
+  if (policy === 'wait' || slowRuns.length === 0) {
+    await slowDone
+  } else if (policy === 'grace') {
+    const graceMs = Math.max(0, (Date.now() - started) / 2)
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())
+    await Promise.race([slowDone, timer])
+    for (const abort of slowAborts) abort.abort()
+    await slowDone
+  }
+  return {sample, settled: slowDone}
+}
+
+/** Bridge names found in a full sample, for live samples that follow it. */
+export function bridgesOf(sample: Sample): string[] {
+  const r = sample.sources['ovsdb-bridge']
+  return r ? bridgeNames(r, () => {}) : []
+}

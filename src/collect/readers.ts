@@ -1,0 +1,81 @@
+/**
+ * In-process readers for /sys and /proc sources. The same self-contained function also runs inside
+ * another network namespace as `ip netns exec NS node -e ...`, because /sys/class/net and
+ * /proc/sys/net show the namespace of the reading process (ip netns exec remounts /sys for it).
+ */
+import * as fs from 'node:fs'
+import {SYSCTL_NET_KEYS} from './sources.js'
+
+type Fs = typeof fs
+
+/**
+ * Self-contained on purpose (no imports, no closures): its source text is passed to `node -e`.
+ * kind: 'sysfs-net' | 'sysfs-stats' | 'sysctl-net'; keys: the sysctl keys for sysctl-net.
+ */
+export function readKernelSource(f: Fs, kind: string, keys: string[]): string {
+  const base = '/sys/class/net'
+  const read = (p: string): string | null => {
+    try {
+      return f.readFileSync(p, 'utf8').trim()
+    } catch {
+      return null
+    }
+  }
+  if (kind === 'sysctl-net') {
+    const lines: string[] = []
+    for (const key of keys) {
+      const value = read('/proc/sys/' + key.split('.').join('/'))
+      if (value !== null) lines.push(key + ' = ' + value)
+    }
+    return lines.join('\n') + '\n'
+  }
+  let names: string[] = []
+  try {
+    names = f.readdirSync(base).sort()
+  } catch {
+    names = []
+  }
+  if (kind === 'sysfs-stats') {
+    const counters = ['rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped']
+    const out: Record<string, Record<string, number>> = {}
+    for (const name of names) {
+      const stats: Record<string, number> = {}
+      for (const c of counters) {
+        const v = read(base + '/' + name + '/statistics/' + c)
+        if (v !== null && /^\d+$/.test(v)) stats[c] = Number(v)
+      }
+      out[name] = stats
+    }
+    return JSON.stringify(out) + '\n'
+  }
+  const devices = names.map((name) => {
+    let driver: string | null = null
+    let pciAddress: string | null = null
+    let numaNode: number | null = null
+    try {
+      driver = f.realpathSync(base + '/' + name + '/device/driver').split('/').pop() ?? null
+    } catch {
+      driver = null
+    }
+    try {
+      const dev = f.realpathSync(base + '/' + name + '/device').split('/').pop() ?? ''
+      if (/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(dev)) pciAddress = dev
+    } catch {
+      pciAddress = null
+    }
+    const numa = read(base + '/' + name + '/device/numa_node')
+    if (numa !== null && /^\d+$/.test(numa)) numaNode = Number(numa)
+    return {ifname: name, driver, pciAddress, numaNode}
+  })
+  return JSON.stringify(devices) + '\n'
+}
+
+/** argv that runs the reader inside a network namespace. */
+export function netnsReaderArgv(netns: string, kind: string): string[] {
+  const code = `process.stdout.write((${readKernelSource.toString()})(require('fs'), process.argv[1], ${JSON.stringify(SYSCTL_NET_KEYS)}))`
+  return ['ip', 'netns', 'exec', netns, process.execPath, '-e', code, kind]
+}
+
+export function readInProcess(kind: string): string {
+  return readKernelSource(fs, kind, SYSCTL_NET_KEYS)
+}

@@ -1,0 +1,101 @@
+/**
+ * Diagnosis of a capture (live or from a bundle): build the host states, the load window, run the
+ * rules, decide the verdict. Pure with respect to the capture: the same bundle gives the same result.
+ */
+import type {Capture, Sample} from '../capture/types.js'
+import {runRules, sortedFindings} from '../engine/run.js'
+import type {Rule} from '../engine/types.js'
+import {buildHostState} from '../model/build.js'
+import type {HostState} from '../model/host-state.js'
+import {parseIperf3} from '../parsers/iperf3.js'
+import type {LoadResult} from '../parsers/types.js'
+import {RULES} from '../../rules/index.js'
+import {buildWindow} from '../window/build.js'
+import type {LoadWindow} from '../window/types.js'
+import {fixLines} from './fix-text.js'
+import {DIAGNOSIS_SCHEMA} from './types.js'
+import type {CoverageEntry, Diagnosis} from './types.js'
+import {decideVerdict} from './verdict.js'
+
+export interface AnalyseOptions {
+  input: Diagnosis['input']
+  rules?: readonly Rule[]
+  thresholds?: Record<string, Record<string, number>>
+}
+
+const isDuring = (s: Sample) => s.name === 'during' || s.name.startsWith('during-')
+
+function coverage(states: HostState[]): Diagnosis['coverage'] {
+  // Coverage is judged on the samples that hold full snapshots (before, and the last during).
+  const notOk: CoverageEntry[] = []
+  let total = 0
+  let collected = 0
+  for (const state of states) {
+    for (const [id, c] of Object.entries(state.sources).sort(([a], [b]) => a.localeCompare(b))) {
+      total++
+      if (c.status === 'ok' && c.parseError === null) collected++
+      else notOk.push({sample: state.sample, id, status: c.status, reason: c.reason, parseError: c.parseError})
+    }
+  }
+  return {collected, total, notOk}
+}
+
+export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
+  const host = capture.manifest.host
+  const states = capture.samples.map((s) => buildHostState(s, host))
+  const before = states.find((s) => s.sample === 'before') ?? states[0]!
+  const duringStates = states.filter((_, i) => isDuring(capture.samples[i]!))
+
+  let loadResult: LoadResult | null = null
+  let loadParseError: string | null = null
+  if (capture.loadOutput !== null && capture.loadOutput.trim() !== '') {
+    const parsed = parseIperf3(capture.loadOutput)
+    if (parsed.ok) loadResult = parsed.value
+    else loadParseError = parsed.error
+  }
+  const load = capture.manifest.load ? {record: capture.manifest.load, result: loadResult, parseError: loadParseError} : null
+
+  let window: LoadWindow | null = null
+  if (duringStates.length > 0) window = buildWindow([before, ...duringStates], load)
+  const state = window ? window.during : before
+
+  const rules = opts.rules ?? RULES
+  const results = runRules(rules, {state, window, thresholds: opts.thresholds})
+  const findings = sortedFindings(results)
+  const verdict = decideVerdict(state, window, results, findings)
+
+  const warnings = [...new Set([...states.flatMap((s) => s.warnings), ...(window?.warnings ?? [])])]
+  if (loadParseError) warnings.push(`load output is not iperf3 JSON (${loadParseError}); attribution uses the port counters only`)
+  if (load?.record && load.record.exitCode !== 0) warnings.push(`the load command exited ${load.record.exitCode ?? 'abnormally'}`)
+  if (loadResult?.error) warnings.push(`iperf3 reported an error: ${loadResult.error}`)
+
+  return {
+    schema: DIAGNOSIS_SCHEMA,
+    verdict: {kind: verdict.kind, text: verdict.text},
+    status: verdict.status,
+    exitCode: verdict.exitCode,
+    host,
+    versions: {ovs: state.versions.ovs, dpdk: state.versions.dpdk},
+    input: opts.input,
+    window: window ? {startedAt: window.startedAt, endedAt: window.endedAt, durationS: window.durationS, samples: window.samples.length} : null,
+    load: load?.record
+      ? {
+          argv: load.record.argv,
+          exitCode: load.record.exitCode,
+          target: window?.loadTarget ?? loadResult?.target ?? null,
+          bitsPerSecond: loadResult?.bitsPerSecond ?? null,
+          bytes: loadResult?.bytes ?? null,
+          retransmits: loadResult?.retransmits ?? null,
+          error: loadResult?.error ?? loadParseError,
+        }
+      : null,
+    findings,
+    rules: results.map((r) => ({ruleId: r.ruleId, status: r.status, severity: r.severity, reason: r.reason})),
+    attribution: window?.attribution ?? null,
+    pmds: window?.pmds ?? null,
+    mainThreadPackets: window?.mainThreadPackets ?? null,
+    fix: fixLines(findings),
+    coverage: coverage(window ? [before, window.during] : [before]),
+    warnings,
+  }
+}

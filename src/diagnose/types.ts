@@ -1,0 +1,54 @@
+/**
+ * The diagnosis document: what `diagnose --json` prints (docs/json-output.md). Stable keys.
+ */
+import type {HostInfo, SourceStatus} from '../capture/types.js'
+import type {Finding, RuleStatus, Severity} from '../engine/types.js'
+import type {Attribution, PmdDelta} from '../window/types.js'
+
+export const DIAGNOSIS_SCHEMA = 'dpdk-doctor/diagnosis@1'
+
+export type VerdictKind =
+  | 'kernel-bypass' // traffic (or the configuration) sends VM traffic through the kernel
+  | 'fast-path' // the load went through the DPDK port
+  | 'invalid-load' // the load test does not exercise the DPDK path (host target, same-host VMs)
+  | 'problems' // no bypass, but other findings
+  | 'healthy' // nothing found
+  | 'unknown' // not enough data to decide
+
+export type StatusWord = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN'
+
+export interface CoverageEntry {
+  sample: string
+  id: string
+  status: SourceStatus
+  reason: string | null
+  parseError: string | null
+}
+
+export interface Diagnosis {
+  schema: typeof DIAGNOSIS_SCHEMA
+  verdict: {kind: VerdictKind; text: string}
+  status: StatusWord
+  exitCode: number
+  host: HostInfo
+  versions: {ovs: string | null; dpdk: string | null}
+  input: {mode: 'live' | 'bundle'; bundle: string | null; savedTo: string | null}
+  window: {startedAt: string; endedAt: string; durationS: number; samples: number} | null
+  load: {
+    argv: string[]
+    exitCode: number | null
+    target: string | null
+    bitsPerSecond: number | null
+    bytes: number | null
+    retransmits: number | null
+    error: string | null
+  } | null
+  findings: Finding[]
+  rules: Array<{ruleId: string; status: RuleStatus; severity: Severity; reason: string | null}>
+  attribution: Attribution | null
+  pmds: PmdDelta[] | null
+  mainThreadPackets: number | null
+  fix: string[]
+  coverage: {collected: number; total: number; notOk: CoverageEntry[]}
+  warnings: string[]
+}

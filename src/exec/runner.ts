@@ -1,0 +1,161 @@
+/**
+ * The one way dpdk-doctor runs an external command: argv arrays (never a shell), LC_ALL=C, a
+ * fixed PATH, and a deadline that kills the whole process group (execa's own timeout only kills
+ * the direct child; a grandchild holding stdout would keep the run pending).
+ */
+import {execa} from 'execa'
+import type {SourceStatus} from '../capture/types.js'
+
+export interface RunRequest {
+  argv: string[]
+  timeoutMs: number
+  /** Extra environment (e.g. OVS_RUNDIR); the rest is a minimal, fixed environment. */
+  env?: Record<string, string>
+  /** Aborts the command (Ctrl-C): the process group is ended like on a deadline. */
+  signal?: AbortSignal
+}
+
+export interface RunResult {
+  argv: string[]
+  stdout: string
+  stderr: string
+  exitCode: number | null
+  signal: string | null
+  timedOut: boolean
+  /** The program was not found (ENOENT). */
+  notFound: boolean
+  startedAt: string
+  durationMs: number
+  /** Spawn failure or other runner-level error, in words. */
+  error: string | null
+}
+
+export interface Runner {
+  run(request: RunRequest): Promise<RunResult>
+}
+
+/** PATH for children: system directories only, so a stray `ip` in the caller's PATH is never used. */
+export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+
+/** Grace between SIGTERM and SIGKILL of a timed-out process group. */
+const KILL_GRACE_MS = 500
+
+/**
+ * Environment for children. DPDK_DOCTOR_PATH prepends directories (tests use it for command stubs,
+ * installs with tools in odd places use it too).
+ */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const prefix = process.env.DPDK_DOCTOR_PATH
+  const env: Record<string, string> = {
+    PATH: prefix ? `${prefix}:${SYSTEM_PATH}` : SYSTEM_PATH,
+    LC_ALL: 'C',
+    LANG: 'C',
+    HOME: process.env.HOME ?? '/root',
+  }
+  for (const key of ['OVS_RUNDIR', 'OVS_DBDIR', 'OVS_LOGDIR', 'OVS_SYSCONFDIR', 'OVS_CTL_TIMEOUT', 'TERM']) {
+    const value = process.env[key]
+    if (value !== undefined) env[key] = value
+  }
+  return {...env, ...extra}
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    // Already gone.
+  }
+}
+
+export class HostRunner implements Runner {
+  async run(request: RunRequest): Promise<RunResult> {
+    const [file, ...args] = request.argv
+    const started = Date.now()
+    const startedAt = new Date(started).toISOString()
+    if (!file) throw new Error('empty argv')
+
+    const child = execa(file, args, {
+      reject: false,
+      shell: false,
+      detached: true, // its own process group, so the deadline can end every descendant
+      stdin: 'ignore',
+      env: childEnv(request.env),
+      extendEnv: false,
+      encoding: 'utf8',
+      stripFinalNewline: false,
+      maxBuffer: 64 * 1024 * 1024,
+    })
+    const pid = child.pid
+
+    let timedOut = false
+    let aborted = false
+    let escalate: NodeJS.Timeout | undefined
+    const end = () => {
+      killGroup(pid, 'SIGTERM')
+      escalate = setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS)
+    }
+    const deadline = setTimeout(() => {
+      timedOut = true
+      end()
+    }, request.timeoutMs)
+    const onAbort = () => {
+      aborted = true
+      end()
+    }
+    request.signal?.addEventListener('abort', onAbort, {once: true})
+
+    // After a kill, do not wait for pipes that an escaped grandchild may still hold.
+    const giveUp = new Promise<'gave-up'>((resolve) => {
+      const check = setInterval(() => {
+        if ((timedOut || aborted) && Date.now() - started > request.timeoutMs + 2 * KILL_GRACE_MS) {
+          clearInterval(check)
+          resolve('gave-up')
+        }
+      }, 100)
+      void child.finally(() => clearInterval(check))
+    })
+
+    const outcome = await Promise.race([child, giveUp])
+    clearTimeout(deadline)
+    if (escalate && outcome !== 'gave-up') clearTimeout(escalate)
+    request.signal?.removeEventListener('abort', onAbort)
+    const durationMs = Date.now() - started
+
+    if (outcome === 'gave-up') {
+      killGroup(pid, 'SIGKILL')
+      return {argv: request.argv, stdout: '', stderr: '', exitCode: null, signal: 'SIGKILL', timedOut, notFound: false, startedAt, durationMs, error: aborted ? 'aborted' : null}
+    }
+    const result = outcome
+    const code = (result as {code?: string}).code
+    const notFound = code === 'ENOENT'
+    return {
+      argv: request.argv,
+      stdout: typeof result.stdout === 'string' ? result.stdout : '',
+      stderr: typeof result.stderr === 'string' ? result.stderr : '',
+      exitCode: typeof result.exitCode === 'number' ? result.exitCode : null,
+      signal: result.signal ?? null,
+      timedOut,
+      notFound,
+      startedAt,
+      durationMs,
+      error: aborted ? 'aborted' : result.failed && result.exitCode === undefined && !timedOut ? (result.shortMessage ?? 'failed to start') : null,
+    }
+  }
+}
+
+const PERMISSION_PATTERNS = [/permission denied/i, /operation not permitted/i, /must be run as root/i, /EACCES/]
+
+/** The capture status of a finished command. */
+export function statusOf(result: RunResult): {status: SourceStatus; reason: string | null} {
+  if (result.notFound) return {status: 'not-installed', reason: `${result.argv[0]}: not found`}
+  if (result.timedOut) return {status: 'timeout', reason: 'deadline reached; process group ended'}
+  if (result.error === 'aborted') return {status: 'skipped', reason: 'interrupted'}
+  if (result.exitCode === 0) return {status: 'ok', reason: null}
+  const firstLine = (result.stderr.trim().split('\n')[0] ?? '').slice(0, 200) || null
+  if (result.exitCode === 126 || PERMISSION_PATTERNS.some((p) => p.test(result.stderr))) {
+    return {status: 'permission-denied', reason: firstLine ?? 'permission denied'}
+  }
+  if (result.exitCode === 127) return {status: 'not-installed', reason: firstLine ?? `${result.argv[0]}: not found`}
+  return {status: 'error', reason: firstLine ?? result.error ?? (result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`)}
+}

@@ -1,0 +1,321 @@
+/**
+ * Builds a HostState from one sample: parses every source (a parse failure is a warning, the raw
+ * text stays in the bundle) and joins them: OVSDB rows into bridges and ports, kernel interfaces
+ * with their drivers and roles, live counters, PMD threads, FDB with port names.
+ */
+import type {HostInfo, Sample} from '../capture/types.js'
+import {sourceInstance} from '../capture/types.js'
+import {parseSource} from '../parsers/index.js'
+import type {
+  DevbindDevice, DpctlShow, DpifShow, EthtoolInfo, FdbEntry, IpAddrInterface, IpLink, IpRoute, KernelCmdline,
+  LinkCounters, Meminfo, OfctlPortStats, OfctlShowPort, OvsBridge, OvsInterfaceRow, OvsOpenVswitch, OvsPortRow,
+  PmdPerf, PmdRxqShow, PmdStats, SysctlValues, SysfsNetDevice, SysfsStats,
+} from '../parsers/types.js'
+import type {
+  BridgeState, FdbRow, HostState, KernelInterface, KernelRole, OvsPortState, PmdThreadState, PortClass, PortCounters, SourceCoverage,
+} from './host-state.js'
+
+const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i
+const TUNNEL_TYPES = new Set(['vxlan', 'geneve', 'gre', 'stt', 'erspan', 'ip6erspan', 'ip6gre', 'lisp', 'gtpu', 'bareudp', 'srv6'])
+const LOCAL_OFPORT = 65534
+
+export function portClassOf(type: string): PortClass {
+  if (type === 'dpdk') return 'dpdk'
+  if (type === 'dpdkvhostuser' || type === 'dpdkvhostuserclient') return 'vhost'
+  if (type === 'internal') return 'internal'
+  if (type === '' || type === 'system') return 'system'
+  if (type === 'tap') return 'tap'
+  if (type === 'patch') return 'patch'
+  if (TUNNEL_TYPES.has(type)) return 'tunnel'
+  return 'other'
+}
+
+/** PCI address of a dpdk port from its devargs ("0000:41:00.0" or "0000:41:00.0,representor=..."). */
+export function pciFromDevargs(devargs: string | undefined): string | null {
+  const first = devargs?.split(',')[0]?.trim()
+  return first && PCI_ADDRESS.test(first) ? first.toLowerCase() : null
+}
+
+/** The kernel device a vdev DPDK port sits on: net_af_packet0,iface=X / net_tap0,iface=X. */
+export function backendFromDevargs(devargs: string | undefined): string | null {
+  if (!devargs || !/^net_(af_packet|tap|af_xdp)/.test(devargs)) return null
+  const match = /(?:^|,)iface=([^,]+)/.exec(devargs)
+  return match?.[1] ?? null
+}
+
+function num(value: string | undefined): number | null {
+  if (value === undefined) return null
+  const n = Number(value)
+  return Number.isFinite(n) ? n : null
+}
+
+class SampleReader {
+  readonly coverage: Record<string, SourceCoverage> = {}
+  readonly warnings: string[] = []
+  private readonly cache = new Map<string, unknown>()
+
+  constructor(private readonly sample: Sample) {
+    for (const [id, r] of Object.entries(sample.sources)) {
+      this.coverage[id] = {status: r.status, parseError: null, reason: r.reason ?? null}
+    }
+  }
+
+  ids(prefix: string): string[] {
+    return Object.keys(this.sample.sources).filter((id) => id.startsWith(`${prefix}.`)).sort()
+  }
+
+  /** Parsed value of an ok source, or null (missing, failed, or unparseable: recorded). */
+  get<T>(id: string): T | null {
+    if (!this.cache.has(id)) this.cache.set(id, this.parse(id))
+    return this.cache.get(id) as T | null
+  }
+
+  private parse(id: string): unknown {
+    const r = this.sample.sources[id]
+    if (!r || r.status !== 'ok') return null
+    const parsed = parseSource(id, r.stdout)
+    if (!parsed.ok) {
+      this.coverage[id] = {...this.coverage[id]!, parseError: parsed.error}
+      this.warnings.push(`${this.sample.name}/${id}: could not parse the output (${parsed.error}); kept raw in the capture`)
+      return null
+    }
+    for (const w of parsed.warnings) this.warnings.push(`${this.sample.name}/${id}: ${w}`)
+    return parsed.value
+  }
+}
+
+function countersFromOfctl(s: OfctlPortStats): PortCounters {
+  return {
+    rxPackets: s.rx.packets, rxBytes: s.rx.bytes, rxDropped: s.rx.drop, rxErrors: s.rx.errs,
+    txPackets: s.tx.packets, txBytes: s.tx.bytes, txDropped: s.tx.drop, txErrors: s.tx.errs,
+  }
+}
+
+export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' | 'netns'>): HostState {
+  const read = new SampleReader(sample)
+
+  // ---- OVSDB
+  const ovsRows = read.get<OvsOpenVswitch[]>('ovsdb-open_vswitch')
+  const ovsRow = ovsRows?.[0] ?? null
+  const bridgeRows = read.get<OvsBridge[]>('ovsdb-bridge')
+  const portRows = read.get<OvsPortRow[]>('ovsdb-port') ?? []
+  const ifaceRows = read.get<OvsInterfaceRow[]>('ovsdb-interface')
+  const dpif = read.get<DpifShow>('dpif-show')
+  const dpctl = read.get<DpctlShow>('dpctl-show')
+  const otherConfig = ovsRow?.otherConfig ?? {}
+
+  const portByUuid = new Map(portRows.map((p) => [p.uuid, p]))
+  const ifaceByUuid = new Map((ifaceRows ?? []).map((i) => [i.uuid, i]))
+  const odpPorts = new Map<string, number | null>()
+  for (const b of dpif?.bridges ?? []) for (const p of b.ports) odpPorts.set(p.name, p.odpPort)
+  const dpctlPorts = new Map((dpctl?.datapaths ?? []).flatMap((d) => d.ports.map((p) => [p.name, p] as const)))
+
+  const bridges: BridgeState[] = []
+  const ports: OvsPortState[] = []
+  for (const b of bridgeRows ?? []) {
+    const ofctlStats = read.get<OfctlPortStats[]>(`ofctl-ports.${b.name}`)
+    const names: string[] = []
+    for (const portUuid of b.portUuids) {
+      const portRow = portByUuid.get(portUuid)
+      const ifaces = portRow ? portRow.interfaceUuids.map((u) => ifaceByUuid.get(u)).filter((i) => i !== undefined) : []
+      for (const i of ifaces) {
+        names.push(i.name)
+        const cls = portClassOf(i.type)
+        const ofport = i.ofport
+        const ofctl = ofctlStats?.find((s) => (s.port === 'LOCAL' ? ofport === LOCAL_OFPORT : s.port === ofport))
+        const dp = dpctlPorts.get(i.name)
+        const counters = ofctl ? countersFromOfctl(ofctl) : dp?.stats ? {...dp.stats} : null
+        const devargs = i.options['dpdk-devargs']
+        ports.push({
+          name: i.name,
+          bridge: b.name,
+          type: i.type,
+          class: cls,
+          ofport,
+          odpPort: odpPorts.get(i.name) ?? dp?.portNo ?? null,
+          options: i.options,
+          status: i.status,
+          error: i.error,
+          adminState: i.adminState,
+          linkState: i.linkState,
+          linkSpeed: i.linkSpeed,
+          linkResets: i.linkResets,
+          mtu: i.mtu,
+          mac: i.macInUse,
+          statistics: i.statistics,
+          counters,
+          pciAddress: cls === 'dpdk' ? pciFromDevargs(devargs) : null,
+          driverName: i.status['driver_name'] ?? null,
+          kernelTwin: null,
+          kernelTwinBy: null,
+          numaId: num(i.status['numa_id'] ?? i.status['numa']),
+          vlanTag: portRow?.tag ?? null,
+        })
+      }
+    }
+    bridges.push({name: b.name, datapathType: b.datapathType === '' ? 'system' : b.datapathType, ports: names.sort(), otherConfig: b.otherConfig})
+  }
+
+  // ---- FDB, with port names from ofctl show (or the OVSDB ofport as a fallback)
+  const fdb: FdbRow[] = []
+  for (const id of read.ids('fdb')) {
+    const bridge = sourceInstance(id)!
+    const entries = read.get<FdbEntry[]>(id) ?? []
+    for (const e of entries) {
+      const br = e.bridge ?? bridge
+      const shown = read.get<OfctlShowPort[]>(`ofctl-show.${br}`)
+      let portName: string | null = null
+      if (e.port === 'LOCAL') portName = br
+      else {
+        const n = Number(e.port)
+        portName = shown?.find((p) => p.port === n)?.name ?? ports.find((p) => p.bridge === br && p.ofport === n)?.name ?? null
+      }
+      fdb.push({...e, bridge: br, portName})
+    }
+  }
+
+  // ---- kernel interfaces
+  const addrs = read.get<IpAddrInterface[]>('ip-addr') ?? []
+  const links = read.get<IpLink[]>('ip-link') ?? []
+  const sysfs = read.get<SysfsNetDevice[]>('sysfs-net') ?? []
+  const stats = read.get<SysfsStats>('sysfs-stats')
+  const linkByName = new Map(links.map((l) => [l.ifname, l]))
+  const sysfsByName = new Map(sysfs.map((d) => [d.ifname, d]))
+  const names = [...new Set([...addrs.map((a) => a.ifname), ...links.map((l) => l.ifname), ...sysfs.map((d) => d.ifname)])]
+  const portByName = new Map(ports.map((p) => [p.name, p]))
+  const dpdkPorts = ports.filter((p) => p.class === 'dpdk')
+  const backends = new Map(dpdkPorts.map((p) => [backendFromDevargs(p.options['dpdk-devargs']), p.name] as const).filter(([b]) => b !== null))
+
+  const interfaces: KernelInterface[] = names.map((ifname) => {
+    const a = addrs.find((x) => x.ifname === ifname)
+    const l = linkByName.get(ifname)
+    const d = sysfsByName.get(ifname)
+    const ethtool = read.get<EthtoolInfo>(`ethtool-i.${ifname}`)
+    const flags = a?.flags ?? l?.flags ?? []
+    const pciAddress = d?.pciAddress?.toLowerCase() ?? (ethtool?.busInfo && PCI_ADDRESS.test(ethtool.busInfo) ? ethtool.busInfo.toLowerCase() : null)
+    const kind = l?.kind ?? null
+    const master = l?.master ?? a?.master ?? null
+    const ovsPort = portByName.get(ifname)
+    const twinOf = pciAddress ? dpdkPorts.find((p) => p.pciAddress === pciAddress) : undefined
+    let role: KernelRole
+    let owner: string | null = null
+    if (ifname === 'lo' || flags.includes('LOOPBACK')) role = 'loopback'
+    else if (ifname === 'ovs-netdev' || ifname === 'ovs-system') role = 'ovs-datapath'
+    else if (ovsPort?.class === 'internal') [role, owner] = ['ovs-internal', ifname]
+    else if (ovsPort && (ovsPort.class === 'system' || ovsPort.class === 'tap')) [role, owner] = ['ovs-system-port', ifname]
+    else if (backends.has(ifname)) [role, owner] = ['dpdk-backend', backends.get(ifname)!]
+    else if (twinOf) [role, owner] = ['dpdk-twin', twinOf.name]
+    else if (pciAddress || (master === null && (kind === null || kind === 'veth'))) role = 'physical'
+    else role = 'virtual'
+    const counters: LinkCounters | null = stats?.[ifname] ?? l?.counters ?? null
+    return {
+      ifname,
+      ifindex: a?.ifindex ?? l?.ifindex ?? null,
+      mac: a?.mac ?? l?.mac ?? null,
+      mtu: a?.mtu ?? l?.mtu ?? null,
+      operstate: a?.operstate ?? l?.operstate ?? null,
+      up: flags.includes('UP'),
+      flags,
+      kind,
+      driver: d?.driver ?? ethtool?.driver ?? (kind === 'tun' || kind === 'veth' ? kind : null),
+      pciAddress,
+      numaNode: d?.numaNode ?? null,
+      master,
+      addresses: a?.addresses ?? [],
+      role,
+      ovsPort: owner,
+      counters,
+    }
+  })
+
+  // The DPDK port's kernel twin: same PCI device (mlx5 bifurcation), else a host NIC whose own MAC
+  // the bridge learned on the DPDK port (it sits on the same wire: the seed's FDB signature).
+  for (const p of dpdkPorts) {
+    const byPci = interfaces.find((i) => i.role === 'dpdk-twin' && i.ovsPort === p.name)
+    if (byPci) {
+      p.kernelTwin = byPci.ifname
+      p.kernelTwinBy = 'pci'
+      continue
+    }
+    const learned = new Set(fdb.filter((e) => e.bridge === p.bridge && e.portName === p.name).map((e) => e.mac.toLowerCase()))
+    const sameWire = interfaces.find((i) => i.role === 'physical' && i.mac !== null && learned.has(i.mac.toLowerCase()))
+    if (sameWire) {
+      p.kernelTwin = sameWire.ifname
+      p.kernelTwinBy = 'fdb'
+      sameWire.role = 'dpdk-twin'
+      sameWire.ovsPort = p.name
+    }
+  }
+
+  // ---- PMD threads: pmd-stats for packets and cycles, pmd-rxq for queues, pmd-perf for upcalls
+  const pmdStats = read.get<PmdStats>('pmd-stats')
+  const pmdPerf = read.get<PmdPerf>('pmd-perf')
+  const pmdRxq = read.get<PmdRxqShow>('pmd-rxq')
+  const sameCore = (a: {numaId: number | null; coreId: number | null}, b: {numaId: number | null; coreId: number | null}) =>
+    a.numaId === b.numaId && a.coreId === b.coreId
+  const pmdKeys = [
+    ...(pmdStats?.threads ?? []).filter((t) => t.kind === 'pmd'),
+    ...(pmdPerf?.threads ?? []).filter((t) => t.kind === 'pmd'),
+    ...(pmdRxq?.pmds ?? []),
+  ]
+  const uniqueCores = pmdKeys.filter((k, i) => pmdKeys.findIndex((o) => sameCore(o, k)) === i)
+  const pmds: PmdThreadState[] = uniqueCores.map((k) => {
+    const s = pmdStats?.threads.find((t) => t.kind === 'pmd' && sameCore(t, k))
+    const perf = pmdPerf?.threads.find((t) => t.kind === 'pmd' && sameCore(t, k))
+    const rxq = pmdRxq?.pmds.find((t) => sameCore(t, k))
+    return {
+      numaId: k.numaId,
+      coreId: k.coreId,
+      packets: s?.packetsReceived ?? perf?.rxPackets ?? null,
+      idleCycles: s?.idleCycles ?? null,
+      processingCycles: s?.processingCycles ?? null,
+      busyPct: s?.busyPct ?? perf?.busyPct ?? null,
+      isolated: rxq?.isolated ?? null,
+      rxqs: rxq?.rxqs ?? [],
+      overheadPct: rxq?.overheadPct ?? null,
+      upcalls: perf?.upcalls ?? s?.missWithSuccessUpcall ?? null,
+      lostUpcalls: perf?.lostUpcalls ?? s?.missWithFailedUpcall ?? null,
+      sleepIterations: perf?.sleepIterations ?? null,
+    }
+  })
+  const main = pmdStats?.threads.find((t) => t.kind === 'main') ?? pmdPerf?.threads.find((t) => t.kind === 'main')
+  const mainThreadPackets = main ? ('packetsReceived' in main ? main.packetsReceived : main.rxPackets) : null
+
+  // ---- the rest
+  const routes = read.get<IpRoute[]>('ip-route') ?? []
+  const sysctl = read.get<SysctlValues>('sysctl-net') ?? {}
+  const fwd = sysctl['net.ipv4.ip_forward'] ?? sysctl['net.ipv4.conf.all.forwarding']
+  const meminfo = read.get<Meminfo>('meminfo')
+  const cmdline = read.get<KernelCmdline>('cmdline')
+  const nics = read.get<DevbindDevice[]>('devbind') ?? []
+  const netdevDp = dpctl?.datapaths.find((d) => d.name.startsWith('netdev@')) ?? dpctl?.datapaths[0]
+
+  return {
+    sample: sample.name,
+    takenAt: sample.takenAt,
+    host: {hostname: host.hostname, netns: host.netns},
+    versions: {ovs: ovsRow?.ovsVersion ?? null, dpdk: ovsRow?.dpdkVersion ?? null, db: ovsRow?.dbVersion ?? null},
+    ovs: {
+      reachable: bridgeRows !== null && ifaceRows !== null,
+      dpdkInitRequested: otherConfig['dpdk-init'] === undefined ? (ovsRow ? false : null) : ['true', 'try'].includes(otherConfig['dpdk-init']),
+      dpdkInitialized: ovsRow?.dpdkInitialized ?? null,
+      otherConfig,
+    },
+    bridges,
+    ports,
+    interfaces,
+    routes,
+    sysctl,
+    ipv4Forwarding: fwd === undefined ? null : fwd.trim() === '1',
+    pmds,
+    mainThreadPackets,
+    rxqWindowSeconds: pmdRxq?.windowSeconds ?? null,
+    datapathLookups: netdevDp?.lookups ?? null,
+    fdb,
+    hugepages: meminfo ? {total: meminfo.hugepagesTotal, free: meminfo.hugepagesFree, sizeKb: meminfo.hugepageSizeKb} : null,
+    nics,
+    cmdline: cmdline?.params ?? null,
+    sources: read.coverage,
+    warnings: read.warnings,
+  }
+}
