@@ -8,11 +8,16 @@ import dpdkLinkDown from './dpdk-link-down.js'
 import dpdkNicDriverBinding from './dpdk-nic-driver-binding.js'
 import dpdkNicKernelActive from './dpdk-nic-kernel-active.js'
 import dpdkNotInitialized from './dpdk-not-initialized.js'
+import dpdkPortIdleUnderLoad from './dpdk-port-idle-under-load.js'
 import dpdkRxMissed from './dpdk-rx-missed.js'
+import fdbRemoteMacNotOnDpdkPort from './fdb-remote-mac-not-on-dpdk-port.js'
 import interfaceAttachError from './interface-attach-error.js'
+import internalPortCarriesLoad from './internal-port-carries-load.js'
 import internalPortHasIp from './internal-port-has-ip.js'
+import kernelNicCarriesLoad from './kernel-nic-carries-load.js'
 import kernelRouteViaInternalPort from './kernel-route-via-internal-port.js'
 import mtuMismatch from './mtu-mismatch.js'
+import pmdIdleUnderLoad from './pmd-idle-under-load.js'
 import portDropsUnderLoad from './port-drops-under-load.js'
 import qosDrops from './qos-drops.js'
 import txFailureDrops from './tx-failure-drops.js'
@@ -25,11 +30,16 @@ export const RULES: readonly Rule[] = [
   dpdkNicDriverBinding,
   dpdkNicKernelActive,
   dpdkNotInitialized,
+  dpdkPortIdleUnderLoad,
   dpdkRxMissed,
+  fdbRemoteMacNotOnDpdkPort,
   interfaceAttachError,
+  internalPortCarriesLoad,
   internalPortHasIp,
+  kernelNicCarriesLoad,
   kernelRouteViaInternalPort,
   mtuMismatch,
+  pmdIdleUnderLoad,
   portDropsUnderLoad,
   qosDrops,
   txFailureDrops,
