@@ -54,6 +54,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A closed stderr pipe (`... 2>&1 | head`) must not abort a half-built lab.
+process.stderr.on('error', () => {})
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code
