@@ -1,5 +1,5 @@
 /**
- * Converts the real lab captures (/work/shared/captures/lab-ovs3.1-dpdk22.11) into capture
+ * Converts the real lab captures (fixtures/captures/lab-ovs3.1-dpdk22.11, copied verbatim from the lab) into capture
  * bundles v1 under fixtures/bundles/. Deterministic: every timestamp comes from the captures
  * themselves, never from the clock, so re-running produces identical files.
  *
@@ -17,7 +17,7 @@ import type {CaptureManifest, SourceRecord} from '../../src/capture/types.js'
 const HERE = dirname(fileURLToPath(import.meta.url))
 export const REPO_ROOT = resolve(HERE, '..', '..')
 export const DEFAULT_OUT_DIR = join(REPO_ROOT, 'fixtures', 'bundles')
-export const DEFAULT_CAPTURES_DIR = '/work/shared/captures/lab-ovs3.1-dpdk22.11'
+export const DEFAULT_CAPTURES_DIR = join(REPO_ROOT, 'fixtures', 'captures', 'lab-ovs3.1-dpdk22.11')
 
 // ---------------------------------------------------------------- in-memory bundle model
 

@@ -1,0 +1,62 @@
+/**
+ * A Runner that answers from a capture bundle: each argv is mapped back to the source id that
+ * would have produced it, and the recorded output and status are returned. Lets the live
+ * collection path run end to end without a host (tests, demos).
+ */
+import type {Sample} from '../capture/types.js'
+import {bridgeSources, ethtoolSource, STATIC_SOURCES} from '../collect/sources.js'
+import type {RunRequest, RunResult, Runner} from './runner.js'
+
+/** Drops an `ip netns exec NS` prefix. */
+function stripNetns(argv: string[]): string[] {
+  return argv[0] === 'ip' && argv[1] === 'netns' && argv[2] === 'exec' ? argv.slice(4) : argv
+}
+
+const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i])
+
+/** The source id an argv collects, or null when it is not a source dpdk-doctor runs. */
+export function sourceIdForArgv(argv: string[]): string | null {
+  const plain = stripNetns(argv)
+  const fixed = STATIC_SOURCES.find((s) => s.argv && same(s.argv, plain))
+  if (fixed) return fixed.id
+  const last = plain[plain.length - 1] ?? ''
+  const perBridge = bridgeSources(last).find((s) => s.argv && same(s.argv, plain))
+  if (perBridge) return perBridge.id
+  const ethtool = ethtoolSource(last)
+  if (ethtool.argv && same(ethtool.argv, plain)) return ethtool.id
+  return null
+}
+
+export class ReplayRunner implements Runner {
+  readonly calls: string[][] = []
+
+  /** samples: answered in turn; the last one keeps answering (a live window asks many times). */
+  constructor(private readonly samples: Sample[], private readonly extra: Record<string, {stdout: string; exitCode: number}> = {}) {}
+
+  private turn = 0
+
+  /** Moves to the next recorded sample (call between collections). */
+  advance(): void {
+    this.turn = Math.min(this.turn + 1, this.samples.length - 1)
+  }
+
+  async run(request: RunRequest): Promise<RunResult> {
+    this.calls.push(request.argv)
+    const startedAt = new Date().toISOString()
+    const base = {argv: request.argv, signal: null, timedOut: false, notFound: false, startedAt, durationMs: 0, error: null}
+    const key = request.argv.join(' ')
+    if (this.extra[key]) return {...base, stdout: this.extra[key].stdout, stderr: '', exitCode: this.extra[key].exitCode}
+    const id = sourceIdForArgv(request.argv)
+    const recorded = id ? this.samples[this.turn]?.sources[id] : undefined
+    if (!recorded) return {...base, stdout: '', stderr: `${request.argv[0]}: not found`, exitCode: null, notFound: true}
+    return {
+      ...base,
+      stdout: recorded.stdout,
+      stderr: recorded.stderr,
+      exitCode: recorded.exitCode,
+      timedOut: recorded.status === 'timeout',
+      notFound: recorded.status === 'not-installed',
+      durationMs: recorded.durationMs,
+    }
+  }
+}
