@@ -3,6 +3,7 @@
  * test/rules/registry.test.ts fails if a rule file is missing here, unsorted, untested or undocumented.
  */
 import type {Rule} from '../src/engine/types.js'
+import crossNumaPolling from './cross-numa-polling.js'
 import datapathLookupsLost from './datapath-lookups-lost.js'
 import dpdkLinkDown from './dpdk-link-down.js'
 import dpdkNicDriverBinding from './dpdk-nic-driver-binding.js'
@@ -11,20 +12,29 @@ import dpdkNotInitialized from './dpdk-not-initialized.js'
 import dpdkPortIdleUnderLoad from './dpdk-port-idle-under-load.js'
 import dpdkRxMissed from './dpdk-rx-missed.js'
 import fdbRemoteMacNotOnDpdkPort from './fdb-remote-mac-not-on-dpdk-port.js'
+import hugepagesLow from './hugepages-low.js'
 import interfaceAttachError from './interface-attach-error.js'
 import internalPortCarriesLoad from './internal-port-carries-load.js'
 import internalPortHasIp from './internal-port-has-ip.js'
 import kernelNicCarriesLoad from './kernel-nic-carries-load.js'
 import kernelRouteViaInternalPort from './kernel-route-via-internal-port.js'
 import mtuMismatch from './mtu-mismatch.js'
+import pmdCoresNotIsolated from './pmd-cores-not-isolated.js'
+import pmdCpuMask from './pmd-cpu-mask.js'
 import pmdIdleUnderLoad from './pmd-idle-under-load.js'
+import pmdSaturated from './pmd-saturated.js'
+import pmdSleepEnabled from './pmd-sleep-enabled.js'
 import portDropsUnderLoad from './port-drops-under-load.js'
 import qosDrops from './qos-drops.js'
+import rxqImbalance from './rxq-imbalance.js'
 import txFailureDrops from './tx-failure-drops.js'
+import upcallRateHigh from './upcall-rate-high.js'
+import vhostMultiqueueSinglePmd from './vhost-multiqueue-single-pmd.js'
 import vhostTxRetries from './vhost-tx-retries.js'
 import vhostUserDisconnected from './vhost-user-disconnected.js'
 
 export const RULES: readonly Rule[] = [
+  crossNumaPolling,
   datapathLookupsLost,
   dpdkLinkDown,
   dpdkNicDriverBinding,
@@ -33,16 +43,24 @@ export const RULES: readonly Rule[] = [
   dpdkPortIdleUnderLoad,
   dpdkRxMissed,
   fdbRemoteMacNotOnDpdkPort,
+  hugepagesLow,
   interfaceAttachError,
   internalPortCarriesLoad,
   internalPortHasIp,
   kernelNicCarriesLoad,
   kernelRouteViaInternalPort,
   mtuMismatch,
+  pmdCoresNotIsolated,
+  pmdCpuMask,
   pmdIdleUnderLoad,
+  pmdSaturated,
+  pmdSleepEnabled,
   portDropsUnderLoad,
   qosDrops,
+  rxqImbalance,
   txFailureDrops,
+  upcallRateHigh,
+  vhostMultiqueueSinglePmd,
   vhostTxRetries,
   vhostUserDisconnected,
 ]
