@@ -16,8 +16,11 @@ import hugepagesLow from './hugepages-low.js'
 import interfaceAttachError from './interface-attach-error.js'
 import internalPortCarriesLoad from './internal-port-carries-load.js'
 import internalPortHasIp from './internal-port-has-ip.js'
+import iperfTargetIsHostAddress from './iperf-target-is-host-address.js'
 import kernelNicCarriesLoad from './kernel-nic-carries-load.js'
+import kernelPortOnNetdevBridge from './kernel-port-on-netdev-bridge.js'
 import kernelRouteViaInternalPort from './kernel-route-via-internal-port.js'
+import mixedDatapathPatchPorts from './mixed-datapath-patch-ports.js'
 import mtuMismatch from './mtu-mismatch.js'
 import pmdCoresNotIsolated from './pmd-cores-not-isolated.js'
 import pmdCpuMask from './pmd-cpu-mask.js'
@@ -27,6 +30,7 @@ import pmdSleepEnabled from './pmd-sleep-enabled.js'
 import portDropsUnderLoad from './port-drops-under-load.js'
 import qosDrops from './qos-drops.js'
 import rxqImbalance from './rxq-imbalance.js'
+import sameHostVmTest from './same-host-vm-test.js'
 import txFailureDrops from './tx-failure-drops.js'
 import upcallRateHigh from './upcall-rate-high.js'
 import vhostMultiqueueSinglePmd from './vhost-multiqueue-single-pmd.js'
@@ -47,8 +51,11 @@ export const RULES: readonly Rule[] = [
   interfaceAttachError,
   internalPortCarriesLoad,
   internalPortHasIp,
+  iperfTargetIsHostAddress,
   kernelNicCarriesLoad,
+  kernelPortOnNetdevBridge,
   kernelRouteViaInternalPort,
+  mixedDatapathPatchPorts,
   mtuMismatch,
   pmdCoresNotIsolated,
   pmdCpuMask,
@@ -58,6 +65,7 @@ export const RULES: readonly Rule[] = [
   portDropsUnderLoad,
   qosDrops,
   rxqImbalance,
+  sameHostVmTest,
   txFailureDrops,
   upcallRateHigh,
   vhostMultiqueueSinglePmd,

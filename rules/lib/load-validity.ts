@@ -50,17 +50,22 @@ export interface SameHostLoad {
   otherShares: {dpdk: number; internal: number; 'kernel-nic': number}
 }
 
+export interface SameHostLimits {
+  maxOtherShare: number
+  minVhostShare: number
+}
+
+const SAME_HOST_DEFAULTS: SameHostLimits = {maxOtherShare: SAME_HOST_MAX_OTHER_SHARE, minVhostShare: SAME_HOST_MIN_VHOST_SHARE}
+
 /** The load stayed between local vhost ports: two or more carried it, and nothing else did. */
-export function sameHostLoad(window: LoadWindow): SameHostLoad | null {
+export function sameHostLoad(window: LoadWindow, limits: SameHostLimits = SAME_HOST_DEFAULTS): SameHostLoad | null {
   const {attribution} = window
   if (attribution.referenceBytes <= 0) return null
-  const vhostPaths = attribution.paths.filter(
-    (p) => p.class === 'vhost' && (p.byteShare ?? 0) >= SAME_HOST_MIN_VHOST_SHARE,
-  )
+  const vhostPaths = attribution.paths.filter((p) => p.class === 'vhost' && (p.byteShare ?? 0) >= limits.minVhostShare)
   const share = (cls: 'dpdk' | 'internal' | 'kernel-nic') => attribution.byClass[cls].byteShare ?? 0
   const otherShares = {dpdk: share('dpdk'), internal: share('internal'), 'kernel-nic': share('kernel-nic')}
   if (vhostPaths.length < 2) return null
-  if (Object.values(otherShares).some((s) => s >= SAME_HOST_MAX_OTHER_SHARE)) return null
+  if (Object.values(otherShares).some((s) => s >= limits.maxOtherShare)) return null
   return {vhostPaths, otherShares}
 }
 
