@@ -1,6 +1,7 @@
 import {defineRule} from '../src/engine/types.js'
+import {formatShare} from './lib/format.js'
 import {packetsDelta, portsOfClass, statDelta} from './lib/port-stats.js'
-import {percent, threshold} from './lib/thresholds.js'
+import {threshold} from './lib/thresholds.js'
 
 export default defineRule({
   meta: {
@@ -43,7 +44,7 @@ export default defineRule({
         severity: critical ? ('critical' as const) : ('warning' as const),
         subject: port.name,
         message: `${port.name} missed ${missed} packets in ${window.durationS} s` +
-          (share === null ? ' (rx packets unknown)' : ` (${percent(share, 3)} of ${missed + rxPackets!} received)`),
+          (share === null ? ' (rx packets unknown)' : ` (${formatShare(share)} of ${missed + rxPackets!} received)`),
         evidence: {rxMissed: missed, rxPackets, missedShare: share, maxMissed, criticalShare, nRxq: port.options['n_rxq'] ?? port.status['n_rxq'] ?? null, nRxqDesc: port.options['n_rxq_desc'] ?? null},
         fixes: [{kind: 'manual' as const, text: `Add rx queues (ovs-vsctl set Interface ${port.name} options:n_rxq=N) and PMD cores polling them; isolate the PMD cores.`}],
       })

@@ -1,6 +1,7 @@
 import {defineRule} from '../src/engine/types.js'
 import {dpdkInitRequested, otherConfig} from './lib/ovs-config.js'
-import {percent, threshold} from './lib/thresholds.js'
+import {formatShare} from './lib/format.js'
+import {threshold} from './lib/thresholds.js'
 
 export default defineRule({
   meta: {
@@ -58,7 +59,7 @@ export default defineRule({
       findings: [{
         severity: 'warning',
         subject: 'host',
-        message: `only ${free} of ${total} hugepages are free (${percent(freeShare, 1)}, limit ${percent(minFree, 0)})`,
+        message: `only ${free} of ${total} hugepages are free (${formatShare(freeShare)}, limit ${formatShare(minFree)})`,
         evidence: {...evidence, freeShare},
         fixes: [{kind: 'manual', text: 'Reserve more hugepages (per NUMA node) or lower dpdk-socket-mem/dpdk-socket-limit so VMs can allocate theirs.'}],
       }],

@@ -1,6 +1,7 @@
 import {defineRule} from '../src/engine/types.js'
 import {pmdLabel} from './lib/pmd.js'
-import {percent, threshold} from './lib/thresholds.js'
+import {formatShare} from './lib/format.js'
+import {threshold} from './lib/thresholds.js'
 
 export default defineRule({
   meta: {
@@ -40,7 +41,7 @@ export default defineRule({
         severity: lostSome ? ('critical' as const) : ('warning' as const),
         subject: pmdLabel(p),
         message: `${pmdLabel(p)}: ${upcalls} upcalls for ${packets} packets` +
-          (share !== null ? ` (${percent(share)}, limit ${percent(maxShare)})` : '') + (lostSome ? `, ${lost} lost upcalls` : ''),
+          (share !== null ? ` (${formatShare(share)}, limit ${formatShare(maxShare)})` : '') + (lostSome ? `, ${lost} lost upcalls` : ''),
         evidence: {upcalls, packets, upcallShare: share, lostUpcalls: lost, maxUpcallShare: maxShare, minPackets, maxLostUpcalls: maxLost},
         fixes: [{kind: 'manual' as const, text: 'Inspect `ovs-appctl upcall/show` and `ovs-appctl dpctl/dump-flows` for churn; reduce per-packet-unique matches (e.g. ports, conntrack).'}],
       })

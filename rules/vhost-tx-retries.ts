@@ -1,6 +1,7 @@
 import {defineRule} from '../src/engine/types.js'
+import {formatShare} from './lib/format.js'
 import {packetsDelta, portsOfClass, statDelta} from './lib/port-stats.js'
-import {percent, threshold} from './lib/thresholds.js'
+import {threshold} from './lib/thresholds.js'
 
 export default defineRule({
   meta: {
@@ -39,7 +40,7 @@ export default defineRule({
       if (share <= maxShare) continue
       findings.push({
         subject: port.name,
-        message: `${port.name}: ${retries} tx retries for ${txPackets} packets sent (${Number.isFinite(share) ? percent(share) : 'no packets sent'}, limit ${percent(maxShare)})`,
+        message: `${port.name}: ${retries} tx retries for ${txPackets} packets sent (${Number.isFinite(share) ? formatShare(share) : 'no packets sent'}, limit ${formatShare(maxShare)})`,
         evidence: {txRetries: retries, txPackets, retryShare: Number.isFinite(share) ? share : null, maxRetryShare: maxShare, txRetriesMax: port.options['tx-retries-max'] ?? null},
         fixes: [{kind: 'manual' as const, text: `Raise the virtqueue size of the VM on ${port.name} to 1024 (cloud-hypervisor --net ...,queue_size=1024) and give it enough vCPUs.`}],
       })

@@ -5,7 +5,3 @@ export function threshold(thresholds: Record<string, number>, name: string): num
   return value
 }
 
-/** A share as a percentage for messages: 0.01234 -> "1.23 %". */
-export function percent(share: number, digits = 2): string {
-  return `${(share * 100).toFixed(digits)} %`
-}
