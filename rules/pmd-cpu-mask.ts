@@ -58,16 +58,16 @@ export default defineRule({
 
     // NUMA coverage needs the PMD threads (pmd-rxq or pmd-stats) and the ports' numa_id.
     const pmdThreadsRead = hasSource(state, 'pmd-rxq') || hasSource(state, 'pmd-stats')
-    const dpdkNumas = [...new Set(state.ports.filter((p) => p.class === 'dpdk' && p.numaId !== null).map((p) => p.numaId!))].sort()
-    const pmdNumas = new Set(state.pmds.map((p) => p.numaId).filter((n): n is number => n !== null))
-    if (pmdThreadsRead && state.pmds.length > 0 && pmdNumas.size > 0) {
-      for (const numa of dpdkNumas.filter((n) => !pmdNumas.has(n))) {
+    const dpdkNumas = [...new Set(state.ports.filter((p) => p.class === 'dpdk' && p.numaId !== null).map((p) => p.numaId!))].sort((a, b) => a - b)
+    const pmdNumas = [...new Set(state.pmds.map((p) => p.numaId).filter((n): n is number => n !== null))].sort((a, b) => a - b)
+    if (pmdThreadsRead && state.pmds.length > 0 && pmdNumas.length > 0) {
+      for (const numa of dpdkNumas.filter((n) => !pmdNumas.includes(n))) {
         const ports = state.ports.filter((p) => p.class === 'dpdk' && p.numaId === numa).map((p) => p.name)
         findings.push({
           severity: 'critical' as const,
           subject: `numa ${numa}`,
-          message: `NUMA node ${numa} has DPDK ports ${ports.join(', ')} but no PMD thread (PMDs on nodes ${[...pmdNumas].sort().join(', ')})`,
-          evidence: {numa, dpdkPorts: ports, pmdNumaNodes: [...pmdNumas].sort(), pmdCpuMask: pmdMaskText},
+          message: `NUMA node ${numa} has DPDK ports ${ports.join(', ')} but no PMD thread (PMDs on nodes ${pmdNumas.join(', ')})`,
+          evidence: {numa, dpdkPorts: ports, pmdNumaNodes: pmdNumas, pmdCpuMask: pmdMaskText},
           fixes: [{kind: 'manual' as const, text: `Add a core of NUMA node ${numa} to other_config:pmd-cpu-mask (see lscpu -p=NODE,CPU).`}],
         })
       }
