@@ -5,6 +5,7 @@
 import {defineRule} from '../src/engine/types.js'
 import type {FixAction} from '../src/engine/types.js'
 import type {OvsPortState} from '../src/model/host-state.js'
+import {plural} from './lib/format.js'
 import {formatAddress, formatRoute, globalAddresses, isConnectedRoute, routesVia} from './lib/host.js'
 import {hasAnySource} from './lib/sources.js'
 
@@ -58,7 +59,7 @@ export default defineRule({
       ]
       const has = [
         addresses.length > 0 ? addresses.map(formatAddress).join(', ') : null,
-        routes.length > 0 ? `${routes.length} route(s) (${routes.map((r) => r.dst).join(', ')})` : null,
+        routes.length > 0 ? `${plural(routes.length, 'route')} (${routes.map((r) => r.dst).join(', ')})` : null,
       ].filter((s) => s !== null)
       findings.push({
         subject: twin.ifname,

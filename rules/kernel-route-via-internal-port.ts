@@ -7,6 +7,7 @@ import {defineRule} from '../src/engine/types.js'
 import type {FixAction} from '../src/engine/types.js'
 import type {KernelInterface} from '../src/model/host-state.js'
 import type {IpRoute} from '../src/parsers/types.js'
+import {plural} from './lib/format.js'
 import {formatRoute, forwards, isConnectedRoute, netdevInternalPorts, routesVia} from './lib/host.js'
 import {canonicalPrefix} from './lib/ip.js'
 
@@ -57,7 +58,7 @@ export default defineRule({
       if (forwarded.length > 0) {
         const connected = forwarded.filter((r) => isConnectedRoute(r, iface))
         const steering = forwarded.filter((r) => !isConnectedRoute(r, iface))
-        const connectedNote = connected.length > 0 ? `; ${connected.length} connected route(s) go with its addresses` : ''
+        const connectedNote = connected.length > 0 ? `; the ${plural(connected.length, 'connected route')} go${connected.length === 1 ? 'es' : ''} with its addresses` : ''
         findings.push({
           subject: iface.ifname,
           message:

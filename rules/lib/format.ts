@@ -1,11 +1,16 @@
 /** Number formatting for finding messages: short, unit-bearing, the way a network engineer reads them. */
 
-/** 0.972 -> "97.2 %"; tiny non-zero shares stay visible as "< 0.1 %". */
+/** 0.972 -> "97.2 %", 0.1 -> "10 %"; tiny non-zero shares stay visible as "< 0.1 %". */
 export function formatShare(share: number | null): string {
   if (share === null) return 'n/a'
   if (share === 0) return '0 %'
   if (share > 0 && share < 0.001) return '< 0.1 %'
-  return `${(share * 100).toFixed(1)} %`
+  return `${(share * 100).toFixed(1).replace(/\.0$/, '')} %`
+}
+
+/** 1, "route" -> "1 route"; 2 -> "2 routes". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
 }
 
 function scaled(value: number, units: string[], base: number): string {

@@ -18,7 +18,7 @@ describe('kernel-route-via-internal-port', () => {
     })
     // Connected routes go with the addresses: nothing to remove separately.
     expect(f.fixes).toEqual([])
-    expect(f.message).toContain('2 connected route(s) go with its addresses')
+    expect(f.message).toContain('the 2 connected routes go with its addresses')
   })
 
   it('suggests removing a static route via the TAP, not the connected ones', () => {

@@ -1,10 +1,11 @@
 import {describe, expect, it} from 'vitest'
-import {formatBitRate, formatBytes, formatCount, formatShare, roundShare} from '../../../rules/lib/format.js'
+import {formatBitRate, formatBytes, formatCount, formatShare, plural, roundShare} from '../../../rules/lib/format.js'
 
 describe('rules/lib/format', () => {
   it.each([
     [0.972, '97.2 %'],
-    [1, '100.0 %'],
+    [1, '100 %'],
+    [0.1, '10 %'],
     [0, '0 %'],
     [1.5e-7, '< 0.1 %'],
     [0.0123, '1.2 %'],
@@ -23,5 +24,7 @@ describe('rules/lib/format', () => {
     expect(formatCount(42)).toBe('42')
     expect(roundShare(1 / 3)).toBe(0.3333)
     expect(roundShare(null)).toBeNull()
+    expect(plural(1, 'route')).toBe('1 route')
+    expect(plural(2, 'route')).toBe('2 routes')
   })
 })
