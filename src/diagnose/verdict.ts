@@ -47,7 +47,7 @@ export function unknownReason(state: HostState): string | null {
   const detail = cov.reason ? `: ${cov.reason}` : ''
   switch (cov.status) {
     case 'not-installed': return `Open vSwitch tools are not installed${detail}`
-    case 'permission-denied': return `no permission to query OVS${detail} (run as root or in the openvswitch group)`
+    case 'permission-denied': return `no permission to query OVS${detail}${/root/.test(detail) ? '' : ' (run as root or in the openvswitch group)'}`
     case 'timeout': return `OVS did not answer in time${detail}`
     default: return `OVS is not reachable${detail}`
   }

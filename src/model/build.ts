@@ -4,6 +4,7 @@
  * with their drivers and roles, live counters, PMD threads, FDB with port names.
  */
 import type {HostInfo, Sample} from '../capture/types.js'
+import {printable} from '../util/text.js'
 import {sourceInstance} from '../capture/types.js'
 import {parseSource} from '../parsers/index.js'
 import type {
@@ -76,10 +77,10 @@ class SampleReader {
     const parsed = parseSource(id, r.stdout)
     if (!parsed.ok) {
       this.coverage[id] = {...this.coverage[id]!, parseError: parsed.error}
-      this.warnings.push(`${this.sample.name}/${id}: could not parse the output (${parsed.error}); kept raw in the capture`)
+      this.warnings.push(`${this.sample.name}/${id}: could not parse the output (${printable(parsed.error)}); kept raw in the capture`)
       return null
     }
-    for (const w of parsed.warnings) this.warnings.push(`${this.sample.name}/${id}: ${w}`)
+    for (const w of parsed.warnings) this.warnings.push(`${this.sample.name}/${id}: ${printable(w)}`)
     return parsed.value
   }
 }
