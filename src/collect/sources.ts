@@ -44,6 +44,7 @@ export const SYSCTL_NET_KEYS = [
   'net.ipv4.conf.all.rp_filter',
   'net.ipv4.conf.all.arp_ignore',
   'net.ipv4.conf.all.arp_announce',
+  'net.ipv6.conf.all.forwarding',
 ]
 
 /** Sources collected for every snapshot. Order is the order shown in reports. */

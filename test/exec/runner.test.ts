@@ -89,7 +89,7 @@ describe('childEnv', () => {
     process.env.PATH = '/home/user/evil-bin:/usr/bin'
     process.env.DPDK_DOCTOR_PATH = '/opt/stubs'
     try {
-      expect(childEnv().PATH.startsWith('/opt/stubs:/usr/local/sbin')).toBe(true)
+      expect(childEnv().PATH?.startsWith('/opt/stubs:/usr/local/sbin')).toBe(true)
       expect(childEnv().PATH).not.toContain('evil-bin')
     } finally {
       process.env = saved
