@@ -277,6 +277,8 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
       upcalls: perf?.upcalls ?? s?.missWithSuccessUpcall ?? null,
       lostUpcalls: perf?.lostUpcalls ?? s?.missWithFailedUpcall ?? null,
       sleepIterations: perf?.sleepIterations ?? null,
+      sleepTimeUs: perf?.sleepTimeUs ?? null,
+      perfDurationS: perf ? (pmdPerf?.measurementDurationS ?? null) : null,
     }
   })
   const main = pmdStats?.threads.find((t) => t.kind === 'main') ?? pmdPerf?.threads.find((t) => t.kind === 'main')

@@ -107,6 +107,9 @@ export interface PmdThreadState {
   upcalls: number | null
   lostUpcalls: number | null
   sleepIterations: number | null
+  /** pmd-perf-show "Sleep time (us)" and its "Measurement duration" (s): both cumulative since the last clear. */
+  sleepTimeUs: number | null
+  perfDurationS: number | null
 }
 
 export interface FdbRow extends FdbEntry {

@@ -256,6 +256,8 @@ export interface PmdPerfThread {
   /** busy iterations' share of used cycles, 0-100. */
   busyPct: number | null
   sleepIterations: number | null
+  /** "Sleep time (us)" (OVS 3.1+): time slept since the last clear, on the clock of measurementDurationS. */
+  sleepTimeUs: number | null
   rxPackets: number | null
   datapathPasses: number | null
   emcHits: number | null

@@ -126,10 +126,15 @@ function pmdDeltas(before: HostState, last: HostState): PmdDelta[] {
     }
     const idle = d(p.idleCycles, b?.idleCycles)
     const busy = d(p.processingCycles, b?.processingCycles)
+    // With PMD sleep (pmd-sleep-max) idle + processing cycles cover only the time the PMD was awake:
+    // scale by the awake share of the window, or a PMD that slept half of it reads as saturated.
+    const sleptUs = d(p.sleepTimeUs, b?.sleepTimeUs)
+    const spanS = d(p.perfDurationS, b?.perfDurationS)
+    const awake = sleptUs !== null && spanS !== null && spanS > 0 ? Math.min(1, Math.max(0, 1 - sleptUs / 1e6 / spanS)) : 1
     return {
       numaId: p.numaId,
       coreId: p.coreId,
-      busyPct: idle !== null && busy !== null && idle + busy > 0 ? (busy / (idle + busy)) * 100 : null,
+      busyPct: idle !== null && busy !== null && idle + busy > 0 ? (busy / (idle + busy)) * awake * 100 : null,
       packets: d(p.packets, b?.packets),
       upcalls: d(p.upcalls, b?.upcalls),
       lostUpcalls: d(p.lostUpcalls, b?.lostUpcalls),

@@ -46,7 +46,7 @@ export interface PathDelta {
 export interface PmdDelta {
   numaId: number | null
   coreId: number | null
-  /** processing cycles / (idle + processing) cycles in the window, 0-100. */
+  /** processing / (idle + processing) cycles in the window, times the share of it the PMD was awake (not sleeping), 0-100. */
   busyPct: number | null
   packets: number | null
   upcalls: number | null

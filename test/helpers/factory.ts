@@ -58,7 +58,7 @@ export function iface(ifname: string, role: KernelInterface['role'], extra: Part
 export function pmd(coreId: number, extra: Partial<PmdThreadState> = {}): PmdThreadState {
   return {
     numaId: 0, coreId, packets: 0, idleCycles: 1000, processingCycles: 0, busyPct: 0, isolated: false,
-    rxqs: [], overheadPct: null, upcalls: 0, lostUpcalls: 0, sleepIterations: 0, ...extra,
+    rxqs: [], overheadPct: null, upcalls: 0, lostUpcalls: 0, sleepIterations: 0, sleepTimeUs: 0, perfDurationS: null, ...extra,
   }
 }
 
