@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {resolve} from 'node:path'
-import {writeCapture} from '../src/capture/bundle.js'
+import {assertBundleDir, writeCapture} from '../src/capture/bundle.js'
 import {DoctorCommand} from '../src/base-command.js'
 import {captureHost} from '../src/diagnose/service.js'
 import {parseDuration, splitCommand} from '../src/util/argv.js'
@@ -33,6 +33,7 @@ export default class Capture extends DoctorCommand {
 
   async run(): Promise<CaptureSummary> {
     const {flags} = await this.parse(Capture)
+    assertBundleDir(flags.out)
     const abort = new AbortController()
     const onSigint = () => abort.abort()
     process.once('SIGINT', onSigint)

@@ -16,12 +16,17 @@ function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n'
 }
 
-export function writeCapture(dir: string, capture: Capture): void {
+/** Refuses a directory that holds something other than a capture bundle (checked before collecting). */
+export function assertBundleDir(dir: string): void {
   if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, 'capture.json'))) {
     throw new DoctorError('E_SAVE_DIR', `refusing to write a capture into ${dir}: it is not empty and not a capture bundle`, {
       suggestions: ['Choose a new or empty directory.'],
     })
   }
+}
+
+export function writeCapture(dir: string, capture: Capture): void {
+  assertBundleDir(dir)
   mkdirSync(dir, {recursive: true})
   for (const sample of capture.samples) {
     const sampleDir = join(dir, sample.name)
@@ -35,11 +40,17 @@ export function writeCapture(dir: string, capture: Capture): void {
     }
     writeFileSync(join(sampleDir, 'sources.json'), json(records))
   }
-  if (capture.manifest.load?.output && capture.loadOutput !== null) {
+  const output = capture.manifest.load?.output
+  if (isLoadOutputPath(output) && capture.loadOutput !== null) {
     mkdirSync(join(dir, 'load'), {recursive: true})
-    writeFileSync(join(dir, capture.manifest.load.output), capture.loadOutput)
+    writeFileSync(join(dir, output), capture.loadOutput)
   }
   writeFileSync(join(dir, 'capture.json'), json(capture.manifest))
+}
+
+/** The load output lives in load/ of the bundle; anything else (../../etc/passwd) is refused. */
+function isLoadOutputPath(output: string | null | undefined): output is string {
+  return typeof output === 'string' && /^load\/[A-Za-z0-9_.-]+$/.test(output) && !output.includes('..')
 }
 
 function bad(dir: string, what: string): DoctorError {
@@ -105,6 +116,7 @@ export function readCapture(dir: string): Capture {
   const samples = manifest.samples
     .map((s) => readSample(dir, s.name, s.takenAt))
     .sort((a, b) => a.takenAt.localeCompare(b.takenAt))
+  if (manifest.load?.output && !isLoadOutputPath(manifest.load.output)) throw bad(dir, `load output path ${JSON.stringify(manifest.load.output)} is not inside load/`)
   const loadOutput = manifest.load?.output ? (existsSync(join(dir, manifest.load.output)) ? readFileSync(join(dir, manifest.load.output), 'utf8') : null) : null
   return {manifest, samples, loadOutput}
 }

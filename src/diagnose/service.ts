@@ -3,7 +3,7 @@
  * save it when asked, analyse it.
  */
 import {resolve} from 'node:path'
-import {readCapture, writeCapture} from '../capture/bundle.js'
+import {assertBundleDir, readCapture, writeCapture} from '../capture/bundle.js'
 import type {Capture} from '../capture/types.js'
 import type {CollectTarget} from '../collect/sources.js'
 import {DoctorError} from '../errors.js'
@@ -47,6 +47,7 @@ export async function captureHost(req: LiveRequest): Promise<Capture> {
 }
 
 export async function diagnoseLive(req: LiveRequest & {save: string | null}): Promise<Diagnosis> {
+  if (req.save) assertBundleDir(req.save)
   const capture = await captureHost(req)
   if (req.save) writeCapture(req.save, capture)
   return analyse(capture, {input: {mode: 'live', bundle: null, savedTo: req.save ? resolve(req.save) : null}})
