@@ -3,6 +3,7 @@
  * group ended on exit or Ctrl-C) or a fixed duration of the user's own load, live counters sampled
  * every interval (stretched when a sample runs late), and a final full snapshot.
  */
+import {setMaxListeners} from 'node:events'
 import {readFileSync} from 'node:fs'
 import {hostname, release} from 'node:os'
 import type {Capture, CaptureManifest, HostInfo, LoadRecord, Sample} from '../capture/types.js'
@@ -51,11 +52,13 @@ function expectedLoadSeconds(argv: string[]): number | null {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t)
+      signal?.removeEventListener('abort', done)
       resolve()
-    }, {once: true})
+    }
+    const t = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, {once: true})
   })
 
 export async function captureLive(opts: LiveOptions): Promise<Capture> {
@@ -63,6 +66,9 @@ export async function captureLive(opts: LiveOptions): Promise<Capture> {
   const progress = opts.progress ?? (() => {})
   const collect = {runner: opts.runner, target: opts.target, signal: opts.signal}
   const windowed = Boolean(opts.load) || Boolean(opts.duringMs)
+  // Every source in flight listens on the signal (a snapshot runs ~25 at once): not a leak, so no
+  // MaxListenersExceededWarning on stderr.
+  if (opts.signal) setMaxListeners(100, opts.signal)
 
   progress('collecting the before snapshot')
   const before = await collectSample('before', {...collect, slow: opts.thorough ? 'wait' : windowed ? 'background' : 'grace'})
