@@ -3,7 +3,7 @@ import {resolve} from 'node:path'
 import {assertBundleDir, writeCapture} from '../src/capture/bundle.js'
 import {DoctorCommand} from '../src/base-command.js'
 import {captureHost} from '../src/diagnose/service.js'
-import {parseDuration, splitCommand} from '../src/util/argv.js'
+import {liveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
 
 export interface CaptureSummary {
   bundle: string
@@ -23,37 +23,15 @@ export default class Capture extends DoctorCommand {
 
   static override flags = {
     out: Flags.directory({description: 'Directory to write the bundle to (new or empty).', required: true}),
-    load: Flags.string({description: 'Run this load (no shell) and sample while it runs.', exclusive: ['during']}),
-    during: Flags.string({description: 'Sample for this long while you run your own load (e.g. 10s).'}),
-    interval: Flags.string({description: 'Interval between live counter samples.', default: '1s'}),
-    'load-timeout': Flags.string({description: 'End the load command after this long.', default: '120s'}),
-    netns: Flags.string({description: 'Run the kernel-side sources in this network namespace.', env: 'DPDK_DOCTOR_NETNS'}),
-    'ovs-rundir': Flags.directory({description: 'OVS run directory with the db.sock and control sockets.', env: 'OVS_RUNDIR'}),
+    ...liveFlags,
   }
 
   async run(): Promise<CaptureSummary> {
     const {flags} = await this.parse(Capture)
     assertBundleDir(flags.out)
-    const abort = new AbortController()
-    const onSigint = () => abort.abort()
-    process.once('SIGINT', onSigint)
-    let capture
-    try {
-      capture = await captureHost({
-        netns: flags.netns ?? null,
-        ovsRundir: flags['ovs-rundir'] ?? null,
-        load: flags.load ? splitCommand(flags.load) : null,
-        duringMs: flags.during ? parseDuration(flags.during) : null,
-        intervalMs: parseDuration(flags.interval),
-        loadTimeoutMs: parseDuration(flags['load-timeout']),
-        signal: abort.signal,
-        progress: this.progress(),
-        thorough: true,
-      })
-    } finally {
-      process.off('SIGINT', onSigint)
-      this.endProgress()
-    }
+    const capture = await withInterrupt((signal) =>
+      captureHost({...liveRequest(flags), signal, progress: this.progress(), thorough: true}).finally(() => this.endProgress()),
+    )
     writeCapture(flags.out, capture)
     const summary: CaptureSummary = {
       bundle: resolve(flags.out),

@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 import {DoctorCommand} from '../src/base-command.js'
 import {diagnoseBundle, diagnoseLive} from '../src/diagnose/service.js'
 import type {Diagnosis} from '../src/diagnose/types.js'
+import {liveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
 import {renderDiagnosis} from '../src/report/human.js'
-import {parseDuration, splitCommand} from '../src/util/argv.js'
 
 export default class Diagnose extends DoctorCommand {
   static override summary = 'Find out whether VM traffic takes the DPDK fast path or bypasses it through the kernel.'
@@ -22,45 +22,21 @@ Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (not enough data, usage error
 
   static override flags = {
     from: Flags.directory({description: 'Diagnose a saved capture bundle instead of this host.', exists: true, exclusive: ['load', 'during', 'save', 'netns', 'ovs-rundir']}),
-    load: Flags.string({description: 'Run this load (no shell) and diagnose the datapath while it runs, e.g. "iperf3 -c 10.10.1.20 -t 10 -J".', exclusive: ['during']}),
-    during: Flags.string({description: 'Sample for this long while you run your own load (e.g. 10s).'}),
     save: Flags.directory({description: 'Also save the capture bundle to this directory.'}),
-    interval: Flags.string({description: 'Interval between live counter samples during the window.', default: '1s'}),
-    'load-timeout': Flags.string({description: 'End the load command after this long.', default: '120s'}),
-    netns: Flags.string({description: 'Run the kernel-side sources (ip, ethtool, sysfs) in this network namespace.', env: 'DPDK_DOCTOR_NETNS'}),
-    'ovs-rundir': Flags.directory({description: 'OVS run directory with the db.sock and control sockets.', env: 'OVS_RUNDIR'}),
+    ...liveFlags,
   }
 
   async run(): Promise<Diagnosis> {
     const {flags} = await this.parse(Diagnose)
-    let diagnosis: Diagnosis
-    if (flags.from) {
-      diagnosis = diagnoseBundle(flags.from)
-    } else {
-      const abort = new AbortController()
-      const onSigint = () => abort.abort()
-      process.once('SIGINT', onSigint)
-      process.once('SIGTERM', onSigint)
-      try {
-        diagnosis = await diagnoseLive({
-          netns: flags.netns ?? null,
-          ovsRundir: flags['ovs-rundir'] ?? null,
-          load: flags.load ? splitCommand(flags.load) : null,
-          duringMs: flags.during ? parseDuration(flags.during) : null,
-          intervalMs: parseDuration(flags.interval),
-          loadTimeoutMs: parseDuration(flags['load-timeout']),
-          save: flags.save ?? null,
-          signal: abort.signal,
-          progress: this.progress(),
-        })
-      } finally {
-        process.off('SIGINT', onSigint)
-        process.off('SIGTERM', onSigint)
-        this.endProgress()
-      }
-    }
+    const diagnosis = flags.from
+      ? diagnoseBundle(flags.from)
+      : await withInterrupt((signal) =>
+          diagnoseLive({...liveRequest(flags), save: flags.save ?? null, signal, progress: this.progress()}).finally(() => this.endProgress()),
+        )
     process.exitCode = diagnosis.exitCode
-    if (!this.jsonEnabled()) this.log(renderDiagnosis(diagnosis, this.style(flags['no-color']), {verbose: flags.verbose, width: process.stdout.columns ?? 120}))
+    if (!this.jsonEnabled()) {
+      this.log(renderDiagnosis(diagnosis, this.style(flags['no-color']), {verbose: flags.verbose, width: process.stdout.columns ?? 120}))
+    }
     return diagnosis
   }
 }

@@ -52,7 +52,8 @@ export function renderDiagnosis(d: Diagnosis, style: Style, opts: {verbose?: boo
     }
   }
 
-  if (d.attribution && d.window) {
+  // With OVS unreachable there is nothing to attribute; the verdict already says why.
+  if (d.attribution && d.window && !(d.verdict.kind === 'unknown' && d.attribution.reference === 'none')) {
     const a = d.attribution
     out.push('', style.bold(`Traffic during the window (${d.window.durationS.toFixed(1)} s, ${d.window.samples} samples; shares of ${REFERENCE_WORDS[a.reference]})`))
     const t = table(['Path', 'Class', 'Packets rx/tx', 'Bytes', 'Share of bytes', 'Share of packets', 'Rate'], style)
