@@ -150,6 +150,11 @@ const PERMISSION_PATTERNS = [/permission denied/i, /operation not permitted/i, /
 export function statusOf(result: RunResult): {status: SourceStatus; reason: string | null} {
   if (result.notFound) return {status: 'not-installed', reason: `${result.argv[0]}: not found`}
   if (result.timedOut) return {status: 'timeout', reason: 'deadline reached; process group ended'}
+  // ovs-vsctl -t, ovs-appctl -T and ovs-ofctl -t time out with alarm(): the tool dies of SIGALRM
+  // ("terminating with signal 14") when the daemon does not answer, well before our deadline.
+  if (result.signal === 'SIGALRM' || (result.exitCode === 142 && /signal 14|alarm clock/i.test(result.stderr))) {
+    return {status: 'timeout', reason: `${result.argv[0] ?? 'the command'} gave up waiting for an answer (its own timeout, SIGALRM)`}
+  }
   if (result.error === 'aborted') return {status: 'skipped', reason: 'interrupted'}
   if (result.exitCode === 0) return {status: 'ok', reason: null}
   const firstLine = (result.stderr.trim().split('\n')[0] ?? '').slice(0, 200) || null
