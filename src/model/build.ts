@@ -115,6 +115,12 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
   const ports: OvsPortState[] = []
   for (const b of bridgeRows ?? []) {
     const ofctlStats = read.get<OfctlPortStats[]>(`ofctl-ports.${b.name}`)
+    // By port number (LOCAL as 65534), first row wins like a find: a lookup per interface, not a scan.
+    const ofctlByPort = new Map<number, OfctlPortStats>()
+    for (const s of ofctlStats ?? []) {
+      const key = s.port === 'LOCAL' ? LOCAL_OFPORT : s.port
+      if (typeof key === 'number' && !ofctlByPort.has(key)) ofctlByPort.set(key, s)
+    }
     const names: string[] = []
     for (const portUuid of b.portUuids) {
       const portRow = portByUuid.get(portUuid)
@@ -123,7 +129,7 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
         names.push(i.name)
         const cls = portClassOf(i.type)
         const ofport = i.ofport
-        const ofctl = ofctlStats?.find((s) => (s.port === 'LOCAL' ? ofport === LOCAL_OFPORT : s.port === ofport))
+        const ofctl = ofport === null ? undefined : ofctlByPort.get(ofport)
         const dp = dpctlPorts.get(i.name)
         const counters = ofctl ? countersFromOfctl(ofctl) : dp?.stats ? {...dp.stats} : null
         const devargs = i.options['dpdk-devargs']
@@ -159,17 +165,33 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
 
   // ---- FDB, with port names from ofctl show (or the OVSDB ofport as a fallback)
   const fdb: FdbRow[] = []
+  // Port names by bridge and ofport, first match wins (as the finds they replace): one lookup per
+  // FDB entry instead of a scan of ofctl show and of every port (100k entries x 10k ports).
+  const shownNames = new Map<string, Map<number, string>>()
+  const shownOf = (br: string): Map<number, string> | null => {
+    if (!shownNames.has(br)) {
+      const shown = read.get<OfctlShowPort[]>(`ofctl-show.${br}`)
+      const byPort = new Map<number, string>()
+      for (const p of shown ?? []) if (typeof p.port === 'number' && !byPort.has(p.port)) byPort.set(p.port, p.name)
+      shownNames.set(br, byPort)
+    }
+    return shownNames.get(br)!
+  }
+  const ovsNames = new Map<string, string>()
+  for (const p of ports) {
+    const key = `${p.bridge}\u0000${p.ofport}`
+    if (p.ofport !== null && !ovsNames.has(key)) ovsNames.set(key, p.name)
+  }
   for (const id of read.ids('fdb')) {
     const bridge = sourceInstance(id)!
     const entries = read.get<FdbEntry[]>(id) ?? []
     for (const e of entries) {
       const br = e.bridge ?? bridge
-      const shown = read.get<OfctlShowPort[]>(`ofctl-show.${br}`)
       let portName: string | null = null
       if (e.port === 'LOCAL') portName = br
       else {
         const n = Number(e.port)
-        portName = shown?.find((p) => p.port === n)?.name ?? ports.find((p) => p.bridge === br && p.ofport === n)?.name ?? null
+        portName = shownOf(br)?.get(n) ?? ovsNames.get(`${br}\u0000${n}`) ?? null
       }
       fdb.push({...e, bridge: br, portName})
     }
@@ -181,6 +203,8 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
   const sysfs = read.get<SysfsNetDevice[]>('sysfs-net') ?? []
   const stats = read.get<SysfsStats>('sysfs-stats')
   const linkByName = new Map(links.map((l) => [l.ifname, l]))
+  const addrByName = new Map<string, IpAddrInterface>()
+  for (const a of addrs) if (!addrByName.has(a.ifname)) addrByName.set(a.ifname, a) // first wins, like find
   const sysfsByName = new Map(sysfs.map((d) => [d.ifname, d]))
   const names = [...new Set([...addrs.map((a) => a.ifname), ...links.map((l) => l.ifname), ...sysfs.map((d) => d.ifname)])]
   const portByName = new Map(ports.map((p) => [p.name, p]))
@@ -188,7 +212,7 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
   const backends = new Map(dpdkPorts.map((p) => [backendFromDevargs(p.options['dpdk-devargs']), p.name] as const).filter(([b]) => b !== null))
 
   const interfaces: KernelInterface[] = names.map((ifname) => {
-    const a = addrs.find((x) => x.ifname === ifname)
+    const a = addrByName.get(ifname)
     const l = linkByName.get(ifname)
     const d = sysfsByName.get(ifname)
     const ethtool = read.get<EthtoolInfo>(`ethtool-i.${ifname}`)

@@ -38,16 +38,51 @@ interface Candidate {
   counters: (s: HostState) => Counters | null
 }
 
+/** First element per key, like the `find` it replaces, in one pass. */
+function firstBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T> {
+  const map = new Map<string, T>()
+  for (const item of items) {
+    const k = key(item)
+    if (!map.has(k)) map.set(k, item)
+  }
+  return map
+}
+
+const portKey = (p: OvsPortState) => `${p.bridge}\u0000${p.name}`
+
+/**
+ * Per-sample indexes of ports and interfaces, built on first use: every candidate looks itself
+ * up in every sample several times, and a scan per lookup was O(ports^2) on a large host.
+ */
+function indexes() {
+  const ports = new WeakMap<HostState, Map<string, OvsPortState>>()
+  const ifaces = new WeakMap<HostState, Map<string, KernelInterface>>()
+  return {
+    port(s: HostState, key: string): OvsPortState | undefined {
+      let m = ports.get(s)
+      if (!m) ports.set(s, (m = firstBy(s.ports, portKey)))
+      return m.get(key)
+    },
+    iface(s: HostState, ifname: string): KernelInterface | undefined {
+      let m = ifaces.get(s)
+      if (!m) ifaces.set(s, (m = firstBy(s.interfaces, (i) => i.ifname)))
+      return m.get(ifname)
+    },
+  }
+}
+
 function candidates(last: HostState): Candidate[] {
+  const index = indexes()
   const fromPorts: Candidate[] = last.ports.flatMap((p) => {
     const cls = pathClassOfPort(p)
     if (!cls) return []
-    return [{name: p.name, class: cls, detail: p.type || 'system', counters: (s: HostState) => s.ports.find((x) => x.name === p.name && x.bridge === p.bridge)?.counters ?? null}]
+    const key = portKey(p)
+    return [{name: p.name, class: cls, detail: p.type || 'system', counters: (s: HostState) => index.port(s, key)?.counters ?? null}]
   })
   const fromKernel: Candidate[] = last.interfaces.flatMap((i) => {
     const cls = pathClassOfInterface(i)
     if (!cls) return []
-    return [{name: i.ifname, class: cls, detail: i.driver, counters: (s: HostState) => s.interfaces.find((x) => x.ifname === i.ifname)?.counters ?? null}]
+    return [{name: i.ifname, class: cls, detail: i.driver, counters: (s: HostState) => index.iface(s, i.ifname)?.counters ?? null}]
   })
   return [...fromPorts, ...fromKernel]
 }
@@ -144,8 +179,9 @@ function pmdDeltas(before: HostState, last: HostState): PmdDelta[] {
 
 function statisticsDeltas(before: HostState, last: HostState): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {}
+  const beforeByName = firstBy(before.ports, (x) => x.name)
   for (const p of last.ports) {
-    const b = before.ports.find((x) => x.name === p.name)
+    const b = beforeByName.get(p.name)
     if (!b) continue
     const deltas: Record<string, number> = {}
     for (const [key, value] of Object.entries(p.statistics)) {
