@@ -21,9 +21,12 @@ export default defineRule({
     if (state.pmds.every((p) => p.rxqs.length === 0)) return {notApplicable: 'no rx queues assigned to PMDs'}
     const remote = new Map<string, {portNuma: number; pmds: string[]; queues: number[]}>()
     let judged = 0
+    // NUMA node by port name (first port wins, as find did): one lookup per rx queue, not a scan.
+    const numaByPort = new Map<string, number | null>()
+    for (const p of state.ports) if (!numaByPort.has(p.name)) numaByPort.set(p.name, p.numaId)
     for (const pmd of state.pmds) {
       for (const rxq of pmd.rxqs) {
-        const portNuma = state.ports.find((p) => p.name === rxq.port)?.numaId ?? null
+        const portNuma = numaByPort.get(rxq.port) ?? null
         if (portNuma === null || pmd.numaId === null) continue
         judged++
         if (portNuma === pmd.numaId) continue

@@ -8,7 +8,7 @@ import type {FixAction} from '../src/engine/types.js'
 import type {KernelInterface} from '../src/model/host-state.js'
 import type {IpRoute} from '../src/parsers/types.js'
 import {plural} from './lib/format.js'
-import {formatRoute, forwards, isConnectedRoute, netdevInternalPorts, routesVia} from './lib/host.js'
+import {formatRoute, forwards, isConnectedRoute, netdevInternalPorts, routesByDevice} from './lib/host.js'
 import {canonicalPrefix} from './lib/ip.js'
 
 /** Kernel interfaces that put packets on a wire: the DPDK NIC's twin or another NIC. */
@@ -51,8 +51,11 @@ export default defineRule({
   check({state}) {
     const findings = []
     const kernelNics = state.interfaces.filter((i) => KERNEL_NIC_ROLES.has(i.role))
+    // Filtered and grouped once: per NIC and per internal port it was O(interfaces x routes).
+    const byDev = routesByDevice(state)
+    const nicPrefixes = kernelNics.map((nic) => ({nic, prefixes: onLinkPrefixes(byDev.get(nic.ifname) ?? [])}))
     for (const {iface, bridge} of netdevInternalPorts(state)) {
-      const routes = routesVia(state, iface.ifname)
+      const routes = byDev.get(iface.ifname) ?? []
 
       const forwarded = routes.filter((r) => forwards(state, r.family ?? 'inet') === true)
       if (forwarded.length > 0) {
@@ -77,8 +80,8 @@ export default defineRule({
 
       // The same prefix connected on the TAP and on a kernel NIC: the kernel may choose the NIC.
       const tapPrefixes = onLinkPrefixes(routes)
-      for (const nic of kernelNics) {
-        for (const [prefix, nicRoute] of onLinkPrefixes(routesVia(state, nic.ifname))) {
+      for (const {nic, prefixes} of nicPrefixes) {
+        for (const [prefix, nicRoute] of prefixes) {
           const tapRoute = tapPrefixes.get(prefix)
           if (!tapRoute) continue
           const forwarding = forwards(state, tapRoute.family ?? 'inet') === true

@@ -1,5 +1,5 @@
 import {defineRule} from '../src/engine/types.js'
-import {pathOf, portsOfClass, statDelta} from './lib/port-stats.js'
+import {pathsByName, portsOfClass, statDelta} from './lib/port-stats.js'
 import {threshold} from './lib/thresholds.js'
 
 const KEYS = ['rx_dropped', 'tx_dropped', 'rx_errors', 'tx_errors'] as const
@@ -27,8 +27,9 @@ export default defineRule({
     if (ports.length === 0) return {notApplicable: 'no dpdk or vhost-user ports'}
     let anyReported = false
     const findings = []
+    const paths = pathsByName(window) // once, not a scan of every path per port
     for (const port of ports) {
-      const path = pathOf(window, port.name)
+      const path = paths.get(port.name)
       // The live path counters and OVSDB statistics count the same drops: take the larger, never the sum.
       const live: Record<(typeof KEYS)[number], number | null> = {rx_dropped: path?.rxDropped ?? null, tx_dropped: path?.txDropped ?? null, rx_errors: null, tx_errors: null}
       const counts = Object.fromEntries(

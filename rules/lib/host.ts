@@ -67,6 +67,18 @@ export function routesVia(state: HostState, ifname: string): IpRoute[] {
   return forwardingRoutes(state.routes).filter((r) => r.dev === ifname)
 }
 
+/** Forwarding routes grouped by device, for rules that look at every interface (one pass, not one per interface). */
+export function routesByDevice(state: HostState): Map<string, IpRoute[]> {
+  const byDev = new Map<string, IpRoute[]>()
+  for (const r of forwardingRoutes(state.routes)) {
+    if (r.dev === null) continue
+    const list = byDev.get(r.dev)
+    if (list) list.push(r)
+    else byDev.set(r.dev, [r])
+  }
+  return byDev
+}
+
 /**
  * A connected route: the kernel added it for one of the device's own addresses, so it goes away
  * with the address (removing it separately would only fail).

@@ -20,6 +20,13 @@ export function pathOf(window: LoadWindow, port: string): PathDelta | undefined 
   return window.attribution.paths.find((p) => p.name === port)
 }
 
+/** pathOf for many ports: the paths by name (first wins, like pathOf), built in one pass. */
+export function pathsByName(window: LoadWindow): Map<string, PathDelta> {
+  const byName = new Map<string, PathDelta>()
+  for (const p of window.attribution.paths) if (!byName.has(p.name)) byName.set(p.name, p)
+  return byName
+}
+
 /** Packets received (rx) or sent (tx) by a port in the window: statistics delta, else the live path. */
 export function packetsDelta(window: LoadWindow, port: string, direction: 'rx' | 'tx'): number | null {
   const fromStats = statDelta(window, port, `${direction}_packets`)
