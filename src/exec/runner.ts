@@ -3,7 +3,6 @@
  * fixed PATH, and a deadline that kills the whole process group (execa's own timeout only kills
  * the direct child; a grandchild holding stdout would keep the run pending).
  */
-import {execa} from 'execa'
 import type {SourceStatus} from '../capture/types.js'
 
 export interface RunRequest {
@@ -75,6 +74,9 @@ export class HostRunner implements Runner {
     const startedAt = new Date(started).toISOString()
     if (!file) throw new Error('empty argv')
 
+    // Loaded on first use: execa and its ~130 modules are needed only for live runs, and a static
+    // import cost every start (diagnose --from, --version) tens of milliseconds.
+    const {execa} = await import('execa')
     const child = execa(file, args, {
       reject: false,
       shell: false,
