@@ -1,0 +1,53 @@
+/**
+ * Child process of the bench (own heap, so RSS and heap figures are this measurement's alone):
+ * generates the large host, runs analyse() RUNS times, prints one JSON line on stdout.
+ * Run as: node --expose-gc --import tsx test/bench/large-host-main.ts
+ */
+import {analyse} from '../../src/diagnose/analyse.js'
+import {LARGE_HOST, largeHostCapture, rawBytes} from './large-host.js'
+
+const RUNS = Number(process.env.BENCH_LARGE_RUNS ?? 5)
+const gc = (globalThis as {gc?: () => void}).gc ?? (() => {})
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10
+
+const genStart = performance.now()
+const capture = largeHostCapture()
+const generateMs = performance.now() - genStart
+gc()
+const baseline = process.memoryUsage()
+
+const timesMs: number[] = []
+let peakHeapUsed = 0
+let summary: {exitCode: number; findings: number; paths: number; coverage: string} | null = null
+for (let i = 0; i < RUNS; i++) {
+  gc() // each run starts from the same heap, not from the previous run's garbage
+  const t = performance.now()
+  const d = analyse(capture, {input: {mode: 'bundle', bundle: null, savedTo: null}})
+  timesMs.push(performance.now() - t)
+  peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed)
+  summary = {exitCode: d.exitCode, findings: d.findings.length, paths: d.attribution?.paths.length ?? 0, coverage: `${d.coverage.collected}/${d.coverage.total}`}
+}
+const after = process.memoryUsage()
+gc()
+const retained = process.memoryUsage()
+
+process.stdout.write(
+  `${JSON.stringify({
+    shape: LARGE_HOST,
+    rawMB: mb(rawBytes(capture)),
+    generateMs: Math.round(generateMs),
+    timesMs: timesMs.map((t) => Math.round(t)),
+    summary,
+    memoryMB: {
+      // Capture (generated raw text) alone, after a GC: what analyse starts from.
+      baselineHeapUsed: mb(baseline.heapUsed),
+      baselineRss: mb(baseline.rss),
+      // Right after the last analyse(), before any GC: analyse's garbage included.
+      heapUsedAfter: mb(after.heapUsed),
+      peakHeapUsedAfterRun: mb(peakHeapUsed),
+      retainedHeapUsed: mb(retained.heapUsed),
+      // Peak resident set of the whole process (getrusage maxrss), generator included.
+      maxRss: mb(process.resourceUsage().maxRSS * 1024),
+    },
+  })}\n`,
+)

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench`: start-up, a large host in-process, live collection through stub processes.
+ * Prints the figures with their targets and writes test/bench/results.json (gitignored).
+ * Not a test: nothing here runs under vitest, and a missed target does not fail the command.
+ */
+import {execFileSync, spawn} from 'node:child_process'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {cpus, release, totalmem} from 'node:os'
+import {join} from 'node:path'
+import {benchLiveCollect} from './live-collect.js'
+import {benchStartup} from './startup.js'
+import {median, round, spread} from './stats.js'
+
+const ROOT = new URL('../..', import.meta.url).pathname
+const LARGE_TARGET_MS = 1000
+
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown'
+  let gitHead: string | null = null
+  try {
+    gitHead = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: ROOT, encoding: 'utf8'}).trim()
+  } catch {
+    // Not a checkout.
+  }
+  return {
+    cpu: model,
+    cores: cpus().length,
+    ramGB: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    kernel: release(),
+    loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    date: new Date().toISOString(),
+    gitHead,
+  }
+}
+
+/** The large-host measurement in its own process, so its memory figures are its own. */
+function runLargeHost(): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'test/bench/large-host-main.ts')], {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit']})
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+    child.once('error', reject)
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, unknown>) : reject(new Error(`large-host bench exited ${code}`))))
+  })
+}
+
+const verdict = (pass: boolean | null) => (pass === null ? '' : pass ? 'PASS' : 'FAIL')
+const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`
+
+async function main() {
+  const m = machine()
+  console.log(`dpdk-doctor bench: ${m.cpu}, ${m.cores} cores, ${m.ramGB} GB, Node ${m.node}, kernel ${m.kernel}, load ${m.loadavg}, ${m.date}\n`)
+
+  console.log('1/3 start-up (15 interleaved runs after 2 warm-ups)...')
+  const startup = await benchStartup(ROOT)
+  console.log('2/3 large host in-process (5 runs of analyse())...')
+  const large = await runLargeHost()
+  const times = large.timesMs as number[]
+  const largeMedian = median(times)
+  console.log('3/3 live collection through stub processes (10 interleaved runs per policy after 2 warm-ups)...\n')
+  const live = await benchLiveCollect()
+
+  const lines = [
+    row(['measurement', 'median', 'p90', 'min-max', 'ratio', 'target', 'result']),
+    row(['---', '---', '---', '---', '---', '---', '---']),
+    ...startup.map((s) =>
+      row([`start-up: ${s.name}`, `${s.wallMs.median} ms`, `${s.wallMs.p90} ms`, `${s.wallMs.min}-${s.wallMs.max} ms`, s.ratio === null ? 'ref' : `${s.ratio}x`, s.targetRatio === null ? '' : `<= ${s.targetRatio}x node -e 0`, verdict(s.pass)]),
+    ),
+    row([
+      `large host analyse() (${(large.shape as {ports: number}).ports} ports, ${large.rawMB} MB raw)`,
+      `${round(largeMedian, 0)} ms`,
+      '',
+      `${Math.min(...times)}-${Math.max(...times)} ms`,
+      '',
+      `< ${LARGE_TARGET_MS} ms`,
+      verdict(largeMedian < LARGE_TARGET_MS),
+    ]),
+    ...live.map((l) =>
+      row([
+        `live collectSample, slow='${l.policy}'`,
+        `${l.wallMs.median} ms`,
+        `${l.wallMs.p90} ms`,
+        `${l.wallMs.min}-${l.wallMs.max} ms`,
+        `${l.ratio}x slowest required (median ${l.slowestRequiredMs.median} ms)`,
+        l.targetRatio === null ? '(comparison)' : `<= ${l.targetRatio}x`,
+        verdict(l.pass),
+      ]),
+    ),
+  ]
+  console.log(lines.join('\n'))
+  console.log(`\nlarge host memory (MB): ${JSON.stringify(large.memoryMB)}`)
+
+  const results = {
+    machine: m,
+    startup,
+    largeHost: {...large, timesMs: times, medianMs: round(largeMedian, 0), spreadMs: spread(times), targetMs: LARGE_TARGET_MS, pass: largeMedian < LARGE_TARGET_MS},
+    liveCollect: live,
+  }
+  const file = join(ROOT, 'test/bench/results.json')
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
+  console.log(`\nwritten: ${file}`)
+}
+
+await main()
