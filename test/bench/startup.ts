@@ -11,22 +11,28 @@ export interface StartupCase {
   argv: string[]
   /** Target as a multiple of `node -e 0`, or null for the reference itself. */
   targetRatio: number | null
+  /** Exit code of a correct run: anything else (a broken dist/, say) makes the timing meaningless. */
+  exitCode: number
 }
 
 export const STARTUP_CASES: StartupCase[] = [
-  {name: 'node -e 0', argv: [process.execPath, '-e', '0'], targetRatio: null},
-  {name: 'run.js --version', argv: ['./bin/run.js', '--version'], targetRatio: 2},
-  {name: 'run.js diagnose --from lab-broken-huge-load --json', argv: ['./bin/run.js', 'diagnose', '--from', 'fixtures/bundles/lab-broken-huge-load', '--json'], targetRatio: 2.5},
+  {name: 'node -e 0', argv: [process.execPath, '-e', '0'], targetRatio: null, exitCode: 0},
+  {name: 'run.js --version', argv: ['./bin/run.js', '--version'], targetRatio: 2, exitCode: 0},
+  {name: 'run.js diagnose --from lab-broken-huge-load --json', argv: ['./bin/run.js', 'diagnose', '--from', 'fixtures/bundles/lab-broken-huge-load', '--json'], targetRatio: 2.5, exitCode: 2},
 ]
 
 /** Wall of one run, spawn to exit, stdout discarded (argv array, no shell). */
-function wallMs(argv: string[], cwd: string): Promise<number> {
-  const [file, ...args] = argv
+function wallMs(c: StartupCase, cwd: string): Promise<number> {
+  const [file, ...args] = c.argv
   return new Promise((resolve, reject) => {
     const t = performance.now()
     const child = spawn(file!, args, {cwd, stdio: ['ignore', 'ignore', 'ignore']})
     child.once('error', reject)
-    child.once('exit', () => resolve(performance.now() - t))
+    child.once('exit', (code) => {
+      const ms = performance.now() - t
+      if (code === c.exitCode) resolve(ms)
+      else reject(new Error(`${c.name}: exit ${code}, expected ${c.exitCode} (is dist/ built? a build with NODE_ENV=test writes .ts paths into oclif.manifest.json)`))
+    })
   })
 }
 
@@ -46,7 +52,7 @@ export async function benchStartup(cwd: string, runs = 15, warmups = 2): Promise
   const times = STARTUP_CASES.map(() => [] as number[])
   for (let round = 0; round < warmups + runs; round++) {
     for (const [i, c] of STARTUP_CASES.entries()) {
-      const ms = await wallMs(c.argv, cwd)
+      const ms = await wallMs(c, cwd)
       if (round >= warmups) times[i]!.push(ms)
     }
   }
