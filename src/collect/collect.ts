@@ -115,7 +115,7 @@ export interface CollectedSample {
  */
 export async function collectSample(
   name: string,
-  opts: CollectOptions & {live?: boolean; knownBridges?: string[]; slow?: SlowPolicy},
+  opts: CollectOptions & {live?: boolean; knownBridges?: string[]; slow?: SlowPolicy; skip?: readonly string[]},
 ): Promise<CollectedSample> {
   const started = Date.now()
   const sample: Sample = {name, takenAt: new Date(started).toISOString(), sources: {}}
@@ -126,7 +126,9 @@ export async function collectSample(
   }
   const run = (spec: SourceSpec, signal = opts.signal) => runSource(spec, {...opts, signal}).then(record)
 
-  const statics = STATIC_SOURCES.filter((s) => !opts.live || s.live)
+  // skip: watch in a netns leaves out sysfs-stats (ip -s link has the same counters; the netns
+  // reader would start a node process every second).
+  const statics = STATIC_SOURCES.filter((s) => (!opts.live || s.live) && !opts.skip?.includes(s.id))
   const running = new Map<string, Promise<SourceResult>>()
   const slowAborts: AbortController[] = []
   const slowRuns: Array<Promise<SourceResult>> = []

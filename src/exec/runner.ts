@@ -3,6 +3,7 @@
  * fixed PATH, and a deadline that kills the whole process group (execa's own timeout only kills
  * the direct child; a grandchild holding stdout would keep the run pending).
  */
+import {StringDecoder} from 'node:string_decoder'
 import type {SourceStatus} from '../capture/types.js'
 
 export interface RunRequest {
@@ -12,6 +13,8 @@ export interface RunRequest {
   env?: Record<string, string>
   /** Aborts the command (Ctrl-C): the process group is ended like on a deadline. */
   signal?: AbortSignal
+  /** Called with stdout as it arrives (watch reads iperf3's per-interval lines); stdout is still returned whole. */
+  onStdout?: (chunk: string) => void
 }
 
 export interface RunResult {
@@ -89,6 +92,11 @@ export class HostRunner implements Runner {
       maxBuffer: 64 * 1024 * 1024,
     })
     const pid = child.pid
+    if (request.onStdout) {
+      const onStdout = request.onStdout
+      const decoder = new StringDecoder('utf8')
+      child.stdout?.on('data', (data: Buffer | string) => onStdout(typeof data === 'string' ? data : decoder.write(data)))
+    }
 
     let timedOut = false
     let aborted = false

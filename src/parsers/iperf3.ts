@@ -1,5 +1,6 @@
-/** `iperf3 -J` output (client side), the load of a load window. */
+/** `iperf3 -J` output (client side), the load of a load window; the text output of `watch --run` too. */
 
+import {parseIperf3Text} from './iperf3-text.js'
 import type {LoadResult, ParseResult} from './types.js'
 import {fail, guard, isRecord, num, ok, parseJson, str} from './util.js'
 
@@ -16,7 +17,14 @@ export function parseIperf3(text: string): ParseResult<LoadResult> {
   return guard('iperf3', () => {
     if (text.trim() === '') return fail('iperf3: empty output')
     const parsed = parseJson(text)
-    if (!parsed.ok) return fail(`iperf3: ${parsed.error}`)
+    if (!parsed.ok) {
+      // watch streams iperf3's text lines (3.12 has no --json-stream): read those when it is text.
+      if (!text.trimStart().startsWith('{')) {
+        const fromText = parseIperf3Text(text)
+        if (fromText.ok) return fromText
+      }
+      return fail(`iperf3: ${parsed.error}`)
+    }
     const json = parsed.value
     if (!isRecord(json)) return fail('iperf3: expected a JSON object')
     const warnings: string[] = []

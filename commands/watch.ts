@@ -1,0 +1,90 @@
+import {Flags} from '@oclif/core'
+import {DoctorCommand} from '../src/base-command.js'
+import {parseDuration, splitCommand} from '../src/util/argv.js'
+import {runPlain} from '../src/watch/plain.js'
+import {createWatch, defaultSaveDir, finishWatch, summaryJson, summaryLines} from '../src/watch/service.js'
+
+export default class Watch extends DoctorCommand {
+  static override summary = 'Live dashboard of the datapath: where the packets go, second by second, while a load runs.'
+
+  static override description = `Samples the live counters (ovs-ofctl dump-ports, dpctl/show -s, ip -s link, PMD stats) every interval and shows the path verdict (FAST PATH / KERNEL PATH / IDLE, judged like diagnose on the last few samples), per-port packet and bit rates with a 60 s sparkline, the PMD threads' busy share, iperf3's own rate, and the findings as they fire.
+
+Keys: q quit, p pause, s save a capture, f show the fix plan. Not on a terminal (a pipe, CI) it prints one plain line per interval; --json prints one JSON object per line.
+
+On exit it ends the load's process group, prints the window's diagnosis summary and exits with diagnose's code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`
+
+  static override examples = [
+    '<%= config.bin %> watch --run "iperf3 -c 10.10.1.20 -t 30"',
+    '<%= config.bin %> watch --netns lab-host0 --ovs-rundir /tmp/dpdk-doctor-lab/run --run "ip netns exec lab-vm0 iperf3 -c 172.16.0.2 -t 30"',
+    '<%= config.bin %> watch --from fixtures/bundles/lab-broken-huge-load',
+    '<%= config.bin %> watch --duration 20s --save /tmp/host0-watch | cat',
+  ]
+
+  static override flags = {
+    run: Flags.string({description: 'Run this load (no shell) while watching, e.g. "iperf3 -c 10.10.1.20 -t 30"; iperf3 gets --forceflush so its rate shows every interval.'}),
+    interval: Flags.string({description: 'Time between samples (stretched when a sample runs late).', default: '1s'}),
+    duration: Flags.string({description: 'Stop after this long (default: until q, Ctrl-C, or the end of the load).'}),
+    netns: Flags.string({description: 'Run the kernel-side sources (ip, sysfs) in this network namespace.', env: 'DPDK_DOCTOR_NETNS', exclusive: ['from']}),
+    'ovs-rundir': Flags.directory({description: 'OVS run directory with the db.sock and control sockets.', env: 'OVS_RUNDIR', exclusive: ['from']}),
+    save: Flags.directory({description: 'Save the window as a capture bundle here on exit (readable by diagnose --from); the s key saves here too.'}),
+    from: Flags.directory({description: 'Replay a capture bundle\'s samples instead of watching this host.', exists: true, exclusive: ['run', 'netns', 'ovs-rundir']}),
+    'load-timeout': Flags.string({description: 'End the load command after this long.', default: '3600s'}),
+  }
+
+  /** One JSON object per line (oclif would pretty-print over several). */
+  override logJson(json: unknown): void {
+    process.stdout.write(JSON.stringify(json) + '\n')
+  }
+
+  async run(): Promise<undefined> {
+    const {flags} = await this.parse(Watch)
+    const json = this.jsonEnabled()
+    const intervalMs = parseDuration(flags.interval)
+    const request = {
+      from: flags.from ?? null,
+      netns: flags.netns ?? null,
+      ovsRundir: flags['ovs-rundir'] ?? null,
+      load: flags.run ? splitCommand(flags.run) : null,
+      loadTimeoutMs: parseDuration(flags['load-timeout']),
+      durationMs: flags.duration ? parseDuration(flags.duration) : null,
+      save: flags.save ?? null,
+    }
+    const {session, store, notes} = createWatch(request)
+    // The dashboard only for a human at a terminal: never under --json, in a pipe or in CI.
+    const dashboard = !json && process.stdout.isTTY === true && !process.env.CI
+    if (dashboard) {
+      const {runDashboard} = await import('../src/watch/ui/render.js')
+      await runDashboard({session, store, intervalMs, saveDir: () => flags.save ?? defaultSaveDir()})
+    } else {
+      for (const note of notes) process.stderr.write(`${note}\n`)
+      const stop = new AbortController()
+      const onSignal = () => stop.abort()
+      process.once('SIGINT', onSignal)
+      process.once('SIGTERM', onSignal)
+      try {
+        await runPlain({session, store, intervalMs, json, signal: stop.signal, write: (line) => process.stdout.write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`)})
+      } finally {
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+      }
+    }
+
+    // Ending: the load's process group goes first, then a final snapshot (a second Ctrl-C skips it).
+    const hurry = () => session.abortFinal()
+    process.once('SIGINT', hurry)
+    process.once('SIGTERM', hurry)
+    let capture
+    try {
+      if (dashboard && session.live) process.stderr.write('ending the load and taking a final snapshot...\n')
+      capture = await session.stop()
+    } finally {
+      process.off('SIGINT', hurry)
+      process.off('SIGTERM', hurry)
+    }
+    const result = finishWatch(capture, request)
+    process.exitCode = result.diagnosis.exitCode
+    if (json) this.logJson(JSON.parse(summaryJson(result)))
+    else this.log(summaryLines(result, this.style(flags['no-color'])).join('\n'))
+    return undefined
+  }
+}

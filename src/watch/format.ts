@@ -1,0 +1,103 @@
+/**
+ * Text for the watch: numbers, sparklines, and the plain and JSON lines written one per interval
+ * when nobody is watching a terminal (a pipe, CI). Pure functions of a WatchFrame.
+ */
+import type {FindingEntry, PathLabel, PortRow, WatchFrame} from './types.js'
+
+const BARS = '▁▂▃▄▅▆▇█'
+
+/** The last `width` values as bars scaled to their own maximum; a zero is a blank. */
+export function sparkline(values: readonly number[], width: number): string {
+  const shown = values.slice(-width)
+  const top = Math.max(0, ...shown)
+  const bars = shown.map((v) => (v <= 0 || top <= 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((v / top) * (BARS.length - 1) + 0.5))] ?? ' '))
+  return bars.join('').padStart(width)
+}
+
+/** 812, 45.6k, 1.23M */
+export function formatRate(n: number | null): string {
+  if (n === null || !Number.isFinite(n)) return '-'
+  const abs = Math.abs(n)
+  if (abs >= 1e9) return `${(n / 1e9).toFixed(2)}G`
+  if (abs >= 1e6) return `${(n / 1e6).toFixed(2)}M`
+  if (abs >= 1e4) return `${(n / 1e3).toFixed(1)}k`
+  return abs >= 100 || n === 0 ? n.toFixed(0) : n.toFixed(1)
+}
+
+export function formatMbps(n: number | null): string {
+  if (n === null || !Number.isFinite(n)) return '-'
+  return n >= 10_000 ? `${(n / 1000).toFixed(1)}G` : n.toFixed(1)
+}
+
+export function formatBits(bps: number | null): string {
+  if (bps === null) return '-'
+  return bps >= 1e9 ? `${(bps / 1e9).toFixed(2)} Gbit/s` : `${(bps / 1e6).toFixed(1)} Mbit/s`
+}
+
+export function formatPct(n: number | null): string {
+  return n === null ? '-' : `${n.toFixed(n < 10 ? 1 : 0)} %`
+}
+
+/** Shortens a name to `width`, keeping its end (port numbers and suffixes tell ports apart). */
+export function fit(text: string, width: number): string {
+  if (text.length <= width) return text.padEnd(width)
+  return `${text.slice(0, Math.max(1, width - 4))}~${text.slice(-(3))}`.slice(0, width)
+}
+
+export const PATH_COLOUR: Record<PathLabel, 'green' | 'red' | 'gray' | 'yellow'> = {
+  'FAST PATH': 'green',
+  'KERNEL PATH': 'red',
+  IDLE: 'gray',
+  'MIXED PATH': 'yellow',
+  'NOT A DPDK TEST': 'yellow',
+  UNKNOWN: 'gray',
+  WAITING: 'gray',
+}
+
+function loadText(frame: WatchFrame): string | null {
+  const load = frame.load
+  if (!load) return null
+  if (load.error) return `load: ${load.error}`
+  if (load.bitsPerSecond === null) return load.state === 'exited' ? `load exited ${load.exitCode ?? '?'}` : 'load running'
+  const retr = load.retransmits === null ? '' : ` retr ${load.retransmits}`
+  return `iperf3 ${formatBits(load.bitsPerSecond)}${retr}`
+}
+
+const portText = (p: PortRow) => `${p.name} ${formatMbps(p.rxMbps + p.txMbps)} Mb/s ${formatRate(p.rxPps + p.txPps)} pps`
+
+/** One plain line per interval: no escape codes, greppable. */
+export function plainLine(frame: WatchFrame): string {
+  const parts = [`[${frame.elapsedS.toFixed(0)}s] ${frame.path}`]
+  if (frame.ports.length > 0) parts.push(frame.ports.map(portText).join(', '))
+  const busy = frame.pmds.map((p) => p.busyPct).filter((b): b is number => b !== null)
+  if (busy.length > 0) parts.push(`pmd busy ${busy.map((b) => formatPct(b)).join('/')}`)
+  if (frame.mainThreadPps !== null) parts.push(`main thread ${formatRate(frame.mainThreadPps)} pps`)
+  const load = loadText(frame)
+  if (load) parts.push(load)
+  parts.push(`${frame.findings.length} finding${frame.findings.length === 1 ? '' : 's'}`)
+  return parts.join(' | ')
+}
+
+export function findingLine(f: FindingEntry): string {
+  return `[${f.atS.toFixed(0)}s] ${f.severity} ${f.ruleId} ${f.subject}: ${f.message}`
+}
+
+const round = (n: number | null, digits = 1) => (n === null ? null : Number(n.toFixed(digits)))
+
+/** One JSON object per interval; findings that fired since the previous line ride along. */
+export function jsonLine(frame: WatchFrame, newFindings: FindingEntry[]): string {
+  return JSON.stringify({
+    type: 'sample',
+    elapsedS: round(frame.elapsedS, 3),
+    samples: frame.samples,
+    path: frame.path,
+    verdict: frame.verdictText,
+    ports: frame.ports.map((p) => ({
+      name: p.name, class: p.class, rxPps: round(p.rxPps), txPps: round(p.txPps), rxMbps: round(p.rxMbps, 3), txMbps: round(p.txMbps, 3), dropsPerSec: round(p.dropsPerSec),
+    })),
+    pmds: frame.pmds.map((p) => ({label: p.label, busyPct: round(p.busyPct), pps: round(p.pps)})),
+    mainThreadPps: round(frame.mainThreadPps),
+    load: frame.load ? {state: frame.load.state, target: frame.load.target, bitsPerSecond: frame.load.bitsPerSecond, retransmits: frame.load.retransmits, interval: frame.load.interval, error: frame.load.error} : null,
+    newFindings,
+  })
+}

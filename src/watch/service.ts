@@ -1,0 +1,104 @@
+/**
+ * What `watch` does apart from flags and drawing: set up the session (live host or a recorded
+ * bundle), and at the end save the capture and diagnose the whole window like `diagnose --from`.
+ */
+import {resolve} from 'node:path'
+import {assertBundleDir, readCapture, writeCapture} from '../capture/bundle.js'
+import type {Capture} from '../capture/types.js'
+import {analyse} from '../diagnose/analyse.js'
+import {hostInfo} from '../diagnose/live.js'
+import {targetOf} from '../diagnose/service.js'
+import type {Diagnosis} from '../diagnose/types.js'
+import {HostRunner} from '../exec/runner.js'
+import type {Runner} from '../exec/runner.js'
+import type {Style} from '../report/style.js'
+import {LiveSampleSource, ReplaySampleSource} from './sources.js'
+import {loadArgv, WatchSession} from './session.js'
+import {WatchStore} from './store.js'
+
+export interface WatchRequest {
+  from: string | null
+  netns: string | null
+  ovsRundir: string | null
+  load: string[] | null
+  loadTimeoutMs: number
+  durationMs: number | null
+  save: string | null
+  runner?: Runner
+}
+
+export interface Watch {
+  session: WatchSession
+  store: WatchStore
+  /** Lines worth telling the user before the first sample (e.g. iperf3 -J cannot stream). */
+  notes: string[]
+}
+
+export function createWatch(req: WatchRequest): Watch {
+  if (req.save) assertBundleDir(req.save)
+  const runner = req.runner ?? new HostRunner()
+  if (req.from) {
+    const recorded = readCapture(req.from)
+    const store = new WatchStore({host: recorded.manifest.host})
+    const session = new WatchSession({source: new ReplaySampleSource(recorded.samples), store, runner, host: recorded.manifest.host, load: null, loadTimeoutMs: req.loadTimeoutMs, durationMs: req.durationMs, recorded})
+    return {session, store, notes: []}
+  }
+  const target = targetOf(req)
+  const host = hostInfo(target)
+  const store = new WatchStore({host})
+  const load = req.load ? loadArgv(req.load) : null
+  if (load?.note) store.note(load.note)
+  const session = new WatchSession({source: new LiveSampleSource(runner, target), store, runner, host, load: load?.argv ?? null, loadTimeoutMs: req.loadTimeoutMs, durationMs: req.durationMs})
+  return {session, store, notes: load?.note ? [load.note] : []}
+}
+
+/** The default directory of the `s` key's capture when --save is not given. */
+export function defaultSaveDir(now = new Date()): string {
+  return `dpdk-doctor-watch-${now.toISOString().replace(/[:.]/g, '-')}`
+}
+
+export interface WatchResult {
+  diagnosis: Diagnosis
+  savedTo: string | null
+}
+
+/** Saves the capture when asked and diagnoses the whole window, as `diagnose --from` would. */
+export function finishWatch(capture: Capture, req: Pick<WatchRequest, 'from' | 'save'>): WatchResult {
+  let savedTo: string | null = null
+  if (req.save) {
+    writeCapture(req.save, capture)
+    savedTo = resolve(req.save)
+  }
+  const diagnosis = analyse(capture, {input: {mode: req.from ? 'bundle' : 'live', bundle: req.from, savedTo}})
+  return {diagnosis, savedTo}
+}
+
+/** The exit summary: diagnose's verdict line and the findings count. */
+export function summaryLines(result: WatchResult, style: Style): string[] {
+  const d = result.diagnosis
+  const count = (sev: string) => d.findings.filter((f) => f.severity === sev).length
+  const bySeverity = ['critical', 'warning', 'info'].filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`)
+  const colour = d.exitCode === 0 ? style.green : d.exitCode === 1 ? style.yellow : d.exitCode === 2 ? style.red : style.dim
+  const window = d.window ? ` over ${d.window.durationS.toFixed(0)} s (${d.window.samples} samples)` : ''
+  const lines = [
+    colour(style.bold(d.verdict.text)),
+    `${colour(d.status)} (exit ${d.exitCode}): ${d.findings.length} finding${d.findings.length === 1 ? '' : 's'}${bySeverity.length > 0 ? ` (${bySeverity.join(', ')})` : ''}${window}`,
+  ]
+  if (result.savedTo) lines.push(`Saved the capture to ${result.savedTo}: dpdk-doctor diagnose --from ${result.savedTo}`)
+  return lines
+}
+
+/** The exit summary as the last JSON line. */
+export function summaryJson(result: WatchResult): string {
+  const d = result.diagnosis
+  return JSON.stringify({
+    type: 'summary',
+    status: d.status,
+    exitCode: d.exitCode,
+    verdict: d.verdict,
+    findings: d.findings.length,
+    findingIds: [...new Set(d.findings.map((f) => f.ruleId))],
+    window: d.window,
+    savedTo: result.savedTo,
+  })
+}

@@ -1,0 +1,143 @@
+/**
+ * The watch store: the samples and the load's lines go in, one immutable WatchFrame comes out
+ * after each change. It is an external store (subscribe/getSnapshot for useSyncExternalStore), so
+ * the plain and JSON outputs and the ink dashboard read the same thing and no component holds
+ * state of its own.
+ */
+import type {HostInfo, Sample} from '../capture/types.js'
+import {buildHostState} from '../model/build.js'
+import type {HostState} from '../model/host-state.js'
+import type {LoadResult} from '../parsers/types.js'
+import {buildWindow} from '../window/build.js'
+import type {LoadWindow} from '../window/types.js'
+import {analyseRolling, isFullSample, mainThreadPps, overlayLive, pathLabel, pmdRows, portRates} from './analysis.js'
+import type {RollingAnalysis} from './analysis.js'
+import type {FindingEntry, LoadView, PortRow, WatchFrame} from './types.js'
+
+export interface WatchStoreOptions {
+  host: Pick<HostInfo, 'hostname' | 'netns'>
+  /** Samples in the rolling window the verdict and findings are judged on (5 = four intervals). */
+  windowSamples?: number
+  /** Seconds of sparkline history. */
+  historyS?: number
+}
+
+const ms = (iso: string) => new Date(iso).getTime()
+
+export class WatchStore {
+  private readonly windowSamples: number
+  private readonly historyMs: number
+  private full: Sample | null = null
+  private states: HostState[] = []
+  private readonly history = new Map<string, Array<{t: number; mbps: number}>>()
+  private readonly fired = new Set<string>()
+  private readonly log: FindingEntry[] = []
+  private notes: string[] = []
+  private firstT: number | null = null
+  private count = 0
+  private lastSampleMs: number | null = null
+  private analysis: RollingAnalysis | null = null
+  private latest: LoadWindow | null = null
+  private loadView: LoadView | null = null
+  private loadResult: LoadResult | null = null
+  private frame: WatchFrame
+  private readonly listeners = new Set<() => void>()
+
+  constructor(private readonly opts: WatchStoreOptions) {
+    this.windowSamples = Math.max(2, opts.windowSamples ?? 5)
+    this.historyMs = (opts.historyS ?? 60) * 1000
+    this.frame = this.compute()
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  readonly getSnapshot = (): WatchFrame => this.frame
+
+  /** A new sample: a full one (before, final) or live counters read through the last full one. */
+  addSample(sample: Sample, durationMs: number | null = null): void {
+    if (isFullSample(sample)) this.full = sample
+    const seen = this.full && !isFullSample(sample) ? overlayLive(this.full, sample) : sample
+    const state = buildHostState(seen, this.opts.host)
+    this.states = [...this.states, state].slice(-this.windowSamples)
+    this.count++
+    this.lastSampleMs = durationMs
+    const t = ms(sample.takenAt)
+    this.firstT ??= t
+    if (this.states.length >= 2) {
+      const load = this.windowLoad()
+      this.latest = buildWindow(this.states.slice(-2), load)
+      this.analysis = analyseRolling(this.states, load)
+      for (const row of portRates(this.latest)) {
+        const series = (this.history.get(row.name) ?? []).filter((p) => p.t > t - this.historyMs)
+        series.push({t, mbps: row.rxMbps + row.txMbps})
+        this.history.set(row.name, series)
+      }
+      const atS = (t - this.firstT) / 1000
+      for (const f of this.analysis.findings) {
+        const key = `${f.ruleId}\u0000${f.subject}`
+        if (this.fired.has(key)) continue
+        this.fired.add(key)
+        this.log.push({atS, severity: f.severity, ruleId: f.ruleId, subject: f.subject, message: f.message})
+      }
+    }
+    this.changed()
+  }
+
+  /** The load as the rolling window's rules see it (its argv gives the iperf3 target). */
+  private windowLoad(): LoadWindow['load'] {
+    if (!this.loadView) return null
+    const started = this.states[0]?.takenAt ?? new Date().toISOString()
+    return {
+      record: {argv: this.loadView.argv, exitCode: this.loadView.exitCode, startedAt: started, endedAt: started, output: null},
+      result: this.loadResult,
+      parseError: null,
+    }
+  }
+
+  setLoad(view: LoadView, result: LoadResult | null = this.loadResult): void {
+    this.loadView = view
+    this.loadResult = result
+    this.changed()
+  }
+
+  note(text: string): void {
+    this.notes = [...this.notes, text].slice(-3)
+    this.changed()
+  }
+
+  private changed(): void {
+    this.frame = this.compute()
+    for (const listener of this.listeners) listener()
+  }
+
+  private compute(): WatchFrame {
+    const last = this.states[this.states.length - 1] ?? null
+    const ports: PortRow[] = this.latest
+      ? portRates(this.latest).map((row) => ({...row, history: (this.history.get(row.name) ?? []).map((p) => p.mbps)}))
+      : []
+    const firstTaken = this.firstT
+    return {
+      host: this.opts.host.hostname,
+      netns: this.opts.host.netns,
+      ovsVersion: last?.versions.ovs ?? null,
+      dpdkVersion: last?.versions.dpdk ?? null,
+      bridges: last ? last.bridges.map((b) => `${b.name} (${b.datapathType})`) : [],
+      samples: this.count,
+      elapsedS: last && firstTaken !== null ? (ms(last.takenAt) - firstTaken) / 1000 : 0,
+      windowS: this.analysis?.window.durationS ?? 0,
+      path: pathLabel(this.analysis),
+      verdictText: this.analysis?.verdict.text ?? (this.count === 0 ? 'collecting the first snapshot' : 'waiting for the second sample'),
+      ports,
+      pmds: this.latest ? pmdRows(this.latest) : [],
+      mainThreadPps: this.latest ? mainThreadPps(this.latest) : null,
+      load: this.loadView,
+      findings: [...this.log],
+      fix: this.analysis?.fix ?? [],
+      notes: this.notes,
+      lastSampleMs: this.lastSampleMs,
+    }
+  }
+}

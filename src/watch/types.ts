@@ -1,0 +1,81 @@
+/**
+ * What the watch dashboard shows, as plain data: the store computes a WatchFrame after every
+ * sample; the ink components, the plain lines and the JSON lines only render it.
+ */
+import type {Severity} from '../engine/types.js'
+import type {PathClass} from '../window/types.js'
+
+/** The live path verdict, from the rolling window's attribution and diagnose's own verdict. */
+export type PathLabel = 'FAST PATH' | 'KERNEL PATH' | 'IDLE' | 'MIXED PATH' | 'NOT A DPDK TEST' | 'UNKNOWN' | 'WAITING'
+
+export interface PortRow {
+  name: string
+  class: PathClass
+  /** OVS type or kernel driver. */
+  detail: string | null
+  rxPps: number
+  txPps: number
+  rxMbps: number
+  txMbps: number
+  /** rx + tx drops per second in the last interval; null when the source has no drop counter. */
+  dropsPerSec: number | null
+  /** (rx + tx) Mbit/s per interval over the last 60 s, oldest first. */
+  history: number[]
+}
+
+export interface PmdRow {
+  label: string
+  busyPct: number | null
+  pps: number | null
+}
+
+export interface LoadView {
+  argv: string[]
+  /** running, or exited with a code. */
+  state: 'starting' | 'running' | 'exited'
+  exitCode: number | null
+  target: string | null
+  /** The last per-interval line of iperf3 (or the whole test's rate from a recorded -J run). */
+  bitsPerSecond: number | null
+  retransmits: number | null
+  /** Seconds into the test of that line, e.g. "11.00-12.00". */
+  interval: string | null
+  error: string | null
+}
+
+export interface FindingEntry {
+  /** Seconds since the watch began when the finding first fired. */
+  atS: number
+  severity: Severity
+  ruleId: string
+  subject: string
+  message: string
+}
+
+export interface WatchFrame {
+  host: string | null
+  netns: string | null
+  ovsVersion: string | null
+  dpdkVersion: string | null
+  bridges: string[]
+  /** Samples seen so far, and seconds since the first. */
+  samples: number
+  elapsedS: number
+  /** Seconds covered by the rolling window the verdict is judged on. */
+  windowS: number
+  path: PathLabel
+  /** diagnose's verdict sentence for the rolling window. */
+  verdictText: string
+  ports: PortRow[]
+  pmds: PmdRow[]
+  mainThreadPps: number | null
+  load: LoadView | null
+  /** Every finding that fired so far, in the order it fired (the log). */
+  findings: FindingEntry[]
+  /** The fix, in words, for the findings of the rolling window. */
+  fix: string[]
+  /** One-line notes (saved a capture, sample ran late, a source failed). */
+  notes: string[]
+  /** The sampler's own cost: how long the last sample took. */
+  lastSampleMs: number | null
+}

@@ -1,0 +1,53 @@
+/**
+ * The dashboard's container: wires the hooks (sampling, the store's frame, the keys, the width)
+ * to the components. Keys need raw mode: without it (stdin not a terminal) they are off and
+ * Ctrl-C (SIGINT) ends the watch.
+ */
+import {useState} from 'react'
+import type {ReactNode} from 'react'
+import {useApp, useInput, useStdin} from 'ink'
+import type {WatchSession} from '../session.js'
+import type {WatchStore} from '../store.js'
+import type {WatchFrame} from '../types.js'
+import {Dashboard} from './components.js'
+import {useColumns, useSampler, useWatchFrame} from './hooks.js'
+
+export interface AppProps {
+  session: WatchSession
+  store: WatchStore
+  intervalMs: number
+  /** Where `s` saves a capture. */
+  saveDir: () => string
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+export function App({session, store, intervalMs, saveDir}: AppProps): ReactNode {
+  const {exit} = useApp()
+  const frame = useWatchFrame(store)
+  const columns = useColumns()
+  const {isRawModeSupported} = useStdin()
+  const interactive = isRawModeSupported === true
+  const [frozen, setFrozen] = useState<WatchFrame | null>(null)
+  const [showFix, setShowFix] = useState(false)
+
+  useSampler(session, {intervalMs, onDone: () => exit(), onError: (e) => store.note(`a sample failed: ${message(e)}`)})
+
+  useInput(
+    (input) => {
+      if (input === 'q') exit()
+      else if (input === 'p') setFrozen((f) => (f ? null : frame))
+      else if (input === 'f') setShowFix((v) => !v)
+      else if (input === 's') {
+        store.note('saving a capture (taking a full snapshot)...')
+        session.requestSave(saveDir()).then(
+          (dir) => store.note(`saved a capture to ${dir} (dpdk-doctor diagnose --from ${dir})`),
+          (e: unknown) => store.note(`could not save the capture: ${message(e)}`),
+        )
+      }
+    },
+    {isActive: interactive},
+  )
+
+  return <Dashboard frame={frozen ?? frame} columns={columns} paused={frozen !== null} showFix={showFix} interactive={interactive} />
+}

@@ -1,0 +1,165 @@
+/**
+ * The dashboard's components: each renders its props and nothing else (no state, no effects).
+ * The findings log is a <Static> region above the live table, as a log should be.
+ */
+import {Component} from 'react'
+import type {ErrorInfo, ReactNode} from 'react'
+import {Box, Static, Text} from 'ink'
+import {fit, formatBits, formatMbps, formatPct, formatRate, PATH_COLOUR, sparkline} from '../format.js'
+import type {FindingEntry, LoadView, PathLabel, PmdRow, PortRow, WatchFrame} from '../types.js'
+
+/** Below this many columns the table drops its sparkline and class columns and abbreviates. */
+export const NARROW_COLUMNS = 80
+
+const CLASS_SHORT: Record<PortRow['class'], string> = {dpdk: 'dpdk', vhost: 'vhost', internal: 'internal', 'kernel-nic': 'kern-nic', 'ovs-kernel-port': 'ovs-port'}
+
+export function Header({frame}: {frame: WatchFrame}): ReactNode {
+  const where = frame.netns ? `${frame.host ?? '?'} (netns ${frame.netns})` : (frame.host ?? '?')
+  return (
+    <Text>
+      <Text bold>dpdk-doctor watch</Text>
+      {`  host ${where}  OVS ${frame.ovsVersion ?? '?'}  DPDK ${(frame.dpdkVersion ?? '?').replace(/^DPDK\s+/, '')}  bridge ${frame.bridges.join(', ') || '?'}`}
+    </Text>
+  )
+}
+
+export function PathBanner({path, text, windowS, elapsedS, samples}: {path: PathLabel; text: string; windowS: number; elapsedS: number; samples: number}): ReactNode {
+  const colour = PATH_COLOUR[path]
+  return (
+    <Box>
+      <Text bold inverse color={colour}>{` ${path} `}</Text>
+      <Text color={colour}>{` ${text}`}</Text>
+      <Text dimColor>{`  (last ${windowS.toFixed(0)} s; ${samples} samples, ${elapsedS.toFixed(0)} s)`}</Text>
+    </Box>
+  )
+}
+
+export function PortTable({rows, columns}: {rows: PortRow[]; columns: number}): ReactNode {
+  const narrow = columns < NARROW_COLUMNS
+  const nameW = narrow ? 10 : 14
+  const num = narrow ? 7 : 9
+  const fixed = nameW + (narrow ? 0 : 10) + num * 5
+  const sparkW = narrow ? 0 : Math.max(0, Math.min(60, columns - fixed - 2))
+  const cell = (s: string) => ` ${s.padStart(num - 1)}`
+  const header =
+    fit('port', nameW) + (narrow ? '' : fit('class', 10)) + cell(narrow ? 'rx pps' : 'rx pkt/s') + cell(narrow ? 'tx pps' : 'tx pkt/s') +
+    cell(narrow ? 'rx Mb' : 'rx Mbit/s') + cell(narrow ? 'tx Mb' : 'tx Mbit/s') + cell(narrow ? 'drop' : 'drops/s') + (sparkW > 0 ? `  ${'last 60 s'.padEnd(sparkW)}` : '')
+  return (
+    <Box flexDirection="column">
+      <Text dimColor>{header}</Text>
+      {rows.length === 0 ? <Text dimColor>(no port counters yet)</Text> : null}
+      {rows.map((r) => (
+        <Text key={r.name}>
+          <Text color={r.class === 'dpdk' ? 'green' : r.class === 'kernel-nic' || r.class === 'internal' ? 'red' : undefined}>{fit(r.name, nameW)}</Text>
+          {(narrow ? '' : fit(CLASS_SHORT[r.class], 10)) +
+            cell(formatRate(r.rxPps)) + cell(formatRate(r.txPps)) + cell(formatMbps(r.rxMbps)) + cell(formatMbps(r.txMbps)) + cell(formatRate(r.dropsPerSec))}
+          {sparkW > 0 ? <Text color="cyan">{`  ${sparkline(r.history, sparkW)}`}</Text> : null}
+        </Text>
+      ))}
+    </Box>
+  )
+}
+
+export function PmdLines({pmds, mainThreadPps}: {pmds: PmdRow[]; mainThreadPps: number | null}): ReactNode {
+  return (
+    <Box flexDirection="column">
+      {pmds.map((p) => (
+        <Text key={p.label}>{`PMD ${p.label}: busy ${formatPct(p.busyPct)}, ${formatRate(p.pps)} pkt/s`}</Text>
+      ))}
+      <Text>{`main thread (kernel side of the bridge): ${formatRate(mainThreadPps)} pkt/s`}</Text>
+    </Box>
+  )
+}
+
+export function LoadLine({load}: {load: LoadView | null}): ReactNode {
+  if (!load) return <Text dimColor>no load (--run "iperf3 -c ADDRESS -t 30" starts one)</Text>
+  const target = load.target ? ` -> ${load.target}` : ''
+  if (load.error) return <Text color="yellow">{`load${target}: ${load.error}`}</Text>
+  const rate = load.bitsPerSecond === null ? (load.state === 'exited' ? `exited ${load.exitCode ?? '?'}` : 'running') : formatBits(load.bitsPerSecond)
+  const retr = load.retransmits === null ? '' : `, ${load.retransmits} retransmits`
+  const at = load.interval ? ` (${load.interval} s)` : ''
+  const ended = load.state === 'exited' && load.bitsPerSecond !== null ? `, exited ${load.exitCode ?? '?'}` : ''
+  return <Text>{`iperf3${target}: ${rate}${retr}${at}${ended}`}</Text>
+}
+
+const SEVERITY_COLOUR = {critical: 'red', warning: 'yellow', info: 'gray'} as const
+
+export function FindingsLog({entries}: {entries: FindingEntry[]}): ReactNode {
+  return (
+    <Static items={entries}>
+      {(f) => (
+        <Text key={`${f.ruleId}|${f.subject}`}>
+          <Text dimColor>{`[${f.atS.toFixed(0).padStart(3)} s] `}</Text>
+          <Text color={SEVERITY_COLOUR[f.severity]}>{f.severity.padEnd(8)}</Text>
+          {` ${f.ruleId} ${f.subject}: ${f.message}`}
+        </Text>
+      )}
+    </Static>
+  )
+}
+
+export function FixPlan({lines}: {lines: string[]}): ReactNode {
+  return (
+    <Box flexDirection="column" borderStyle="round" paddingX={1}>
+      <Text bold>Fix plan (from the findings of the last window)</Text>
+      {lines.length === 0 ? <Text dimColor>nothing to fix in this window</Text> : lines.map((l, i) => <Text key={l}>{`${i + 1}. ${l}`}</Text>)}
+    </Box>
+  )
+}
+
+export function KeysLine({paused, interactive, notes}: {paused: boolean; interactive: boolean; notes: string[]}): ReactNode {
+  return (
+    <Box flexDirection="column">
+      {notes.map((n) => (
+        <Text key={n} dimColor>{n}</Text>
+      ))}
+      <Text dimColor>
+        {interactive ? 'q quit  p pause  s save a capture  f fix plan' : 'Ctrl-C to stop'}
+        {paused ? <Text color="yellow">{'  [paused: the screen is frozen, sampling goes on]'}</Text> : null}
+      </Text>
+    </Box>
+  )
+}
+
+export interface DashboardProps {
+  frame: WatchFrame
+  columns: number
+  paused: boolean
+  showFix: boolean
+  interactive: boolean
+}
+
+export function Dashboard({frame, columns, paused, showFix, interactive}: DashboardProps): ReactNode {
+  return (
+    <Box flexDirection="column">
+      <FindingsLog entries={frame.findings} />
+      <Header frame={frame} />
+      <PathBanner path={frame.path} text={frame.verdictText} windowS={frame.windowS} elapsedS={frame.elapsedS} samples={frame.samples} />
+      <Text> </Text>
+      <PortTable rows={frame.ports} columns={columns} />
+      <Text> </Text>
+      <PmdLines pmds={frame.pmds} mainThreadPps={frame.mainThreadPps} />
+      <LoadLine load={frame.load} />
+      {showFix ? <FixPlan lines={frame.fix} /> : null}
+      <KeysLine paused={paused} interactive={interactive} notes={frame.notes} />
+    </Box>
+  )
+}
+
+/** A render error shows itself instead of taking the terminal down with a stack trace. */
+export class ErrorBoundary extends Component<{children: ReactNode; onError?: (error: Error) => void}, {error: Error | null}> {
+  override state: {error: Error | null} = {error: null}
+
+  static getDerivedStateFromError(error: Error): {error: Error} {
+    return {error}
+  }
+
+  override componentDidCatch(error: Error, _info: ErrorInfo): void {
+    this.props.onError?.(error)
+  }
+
+  override render(): ReactNode {
+    if (this.state.error) return <Text color="red">{`dashboard error: ${this.state.error.message} (q to quit; the summary follows)`}</Text>
+    return this.props.children
+  }
+}

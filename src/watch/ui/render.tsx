@@ -1,0 +1,35 @@
+/**
+ * The only ink render() call site. The watch command imports this module lazily, so no other
+ * command ever loads ink or react.
+ */
+import {render} from 'ink'
+import {App} from './App.js'
+import type {AppProps} from './App.js'
+import {ErrorBoundary} from './components.js'
+
+export interface DashboardOptions extends AppProps {
+  stdout?: NodeJS.WriteStream
+  stdin?: NodeJS.ReadStream
+}
+
+/** Shows the dashboard until q, Ctrl-C, SIGTERM or the end of the watch; ink restores the terminal. */
+export async function runDashboard(opts: DashboardOptions): Promise<void> {
+  const {stdout, stdin, ...app} = opts
+  const instance = render(
+    <ErrorBoundary>
+      <App {...app} />
+    </ErrorBoundary>,
+    // Only the streams given: an explicit undefined would replace ink's process.stdout default.
+    {...(stdout ? {stdout} : {}), ...(stdin ? {stdin} : {}), exitOnCtrlC: true},
+  )
+  // Without raw mode Ctrl-C arrives as SIGINT, not as a key.
+  const onSignal = () => instance.unmount()
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    await instance.waitUntilExit()
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
