@@ -319,6 +319,31 @@ export function labProcesses(): LabProcess[] {
   return out
 }
 
+export type LabProcessName = 'iperf3-host1' | 'testpmd-vm0' | 'ovs-vswitchd' | 'ovsdb-server'
+
+/**
+ * Send `signal` to one lab process, by its recorded PID and only while /proc/PID/comm still matches
+ * (for tests: SIGSTOP/SIGCONT a hung ovs-vswitchd, SIGTERM OVS to see the tool without it).
+ * Returns the PID signalled; throws when the process is not a live lab process.
+ */
+export function signalLabProcess(name: LabProcessName, signal: NodeJS.Signals): number {
+  const pr = labProcesses().find((p) => p.name === name)
+  if (!pr || !pr.alive) throw new LabError(`${name} is not running (no live recorded PID)`)
+  process.kill(pr.pid, signal)
+  return pr.pid
+}
+
+/** End lab processes by recorded PID (SIGTERM, SIGKILL after 5 s) and wait until they are gone. */
+export async function stopLabProcesses(names: readonly LabProcessName[]): Promise<void> {
+  const targets = labProcesses().filter((p) => names.includes(p.name as LabProcessName) && p.alive)
+  for (const pr of targets) process.kill(pr.pid, 'SIGTERM')
+  const gone = () => targets.every((pr) => !pidMatches(pr.pid, pr.comm))
+  await waitFor(`${names.join(', ')} to exit`, gone, 5_000).catch(async () => {
+    for (const pr of targets) if (pidMatches(pr.pid, pr.comm)) process.kill(pr.pid, 'SIGKILL')
+    await waitFor(`${names.join(', ')} to exit after SIGKILL`, gone, 3_000)
+  })
+}
+
 function tail(file: string, lines: number, filter?: RegExp): string {
   try {
     let all = fs.readFileSync(file, 'utf8').split('\n')
