@@ -60,7 +60,7 @@ export function parseIperf3Line(line: string, hasRetransmits = true): Iperf3Line
       start: Number(m[2]),
       end: Number(m[3]),
       bytes: Math.round(Number(m[4]) * UNIT[m[5]!]!),
-      bitsPerSecond: Number(m[6]) * RATE_UNIT[m[7]!]!,
+      bitsPerSecond: Math.round(Number(m[6]) * RATE_UNIT[m[7]!]!),
       retransmits: hasRetransmits && firstNumber ? Number(firstNumber[1]) : null,
       summary,
       sum: m[1] === 'SUM',

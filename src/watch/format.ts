@@ -41,7 +41,8 @@ export function formatPct(n: number | null): string {
 /** Shortens a name to `width`, keeping its end (port numbers and suffixes tell ports apart). */
 export function fit(text: string, width: number): string {
   if (text.length <= width) return text.padEnd(width)
-  return `${text.slice(0, Math.max(1, width - 4))}~${text.slice(-(3))}`.slice(0, width)
+  const tail = Math.min(3, Math.max(0, width - 3))
+  return `${text.slice(0, width - tail - 1)}~${text.slice(text.length - tail)}`
 }
 
 export const PATH_COLOUR: Record<PathLabel, 'green' | 'red' | 'gray' | 'yellow'> = {

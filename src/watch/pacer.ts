@@ -28,7 +28,10 @@ export function startPacer(opts: PacerOptions): Pacer {
       if (!stopped) opts.onError?.(error)
     }
     if (stopped) return
-    timer = setTimeout(() => void run(), Math.max(0, opts.intervalMs - (Date.now() - started)))
+    const wait = opts.intervalMs - (Date.now() - started)
+    // Late: the next one starts now, right after this one ended.
+    if (wait <= 0) void run()
+    else timer = setTimeout(() => void run(), wait)
   }
   void run()
   return {

@@ -122,9 +122,13 @@ export class WatchSession {
 
   /** Done: the recording ended, --duration passed, or the load ended (and one more sample showed it). */
   finished(): boolean {
-    if (this.exhausted) return true
-    if (this.opts.durationMs !== null && this.elapsedMs() >= this.opts.durationMs) return true
-    return this.loadResult !== null && this.samplesAfterLoad >= 1
+    return this.finishReason() !== null
+  }
+
+  finishReason(): 'recording-end' | 'duration' | 'load-ended' | null {
+    if (this.exhausted) return 'recording-end'
+    if (this.opts.durationMs !== null && this.elapsedMs() >= this.opts.durationMs) return 'duration'
+    return this.loadResult !== null && this.samplesAfterLoad >= 1 ? 'load-ended' : null
   }
 
   private elapsedMs(): number {

@@ -31,7 +31,14 @@ export function App({session, store, intervalMs, saveDir}: AppProps): ReactNode 
   const [frozen, setFrozen] = useState<WatchFrame | null>(null)
   const [showFix, setShowFix] = useState(false)
 
-  useSampler(session, {intervalMs, onDone: () => exit(), onError: (e) => store.note(`a sample failed: ${message(e)}`)})
+  // At the end of a recording or of the load, a human with keys keeps the last screen until q;
+  // --duration (and a terminal without keys) ends at once.
+  const onDone = () => {
+    const reason = session.finishReason()
+    if (interactive && reason !== 'duration') store.note(`${reason === 'load-ended' ? 'the load ended' : 'end of the recording'}: q to quit`)
+    else exit()
+  }
+  useSampler(session, {intervalMs, onDone, onError: (e) => store.note(`a sample failed: ${message(e)}`)})
 
   useInput(
     (input) => {

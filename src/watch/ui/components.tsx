@@ -14,7 +14,8 @@ export const NARROW_COLUMNS = 80
 const CLASS_SHORT: Record<PortRow['class'], string> = {dpdk: 'dpdk', vhost: 'vhost', internal: 'internal', 'kernel-nic': 'kern-nic', 'ovs-kernel-port': 'ovs-port'}
 
 export function Header({frame}: {frame: WatchFrame}): ReactNode {
-  const where = frame.netns ? `${frame.host ?? '?'} (netns ${frame.netns})` : (frame.host ?? '?')
+  const host = frame.host ?? '?'
+  const where = frame.netns ? (frame.netns === host ? `${host} (netns)` : `${host} (netns ${frame.netns})`) : host
   return (
     <Text>
       <Text bold>dpdk-doctor watch</Text>
@@ -26,11 +27,11 @@ export function Header({frame}: {frame: WatchFrame}): ReactNode {
 export function PathBanner({path, text, windowS, elapsedS, samples}: {path: PathLabel; text: string; windowS: number; elapsedS: number; samples: number}): ReactNode {
   const colour = PATH_COLOUR[path]
   return (
-    <Box>
+    <Text>
       <Text bold inverse color={colour}>{` ${path} `}</Text>
       <Text color={colour}>{` ${text}`}</Text>
       <Text dimColor>{`  (last ${windowS.toFixed(0)} s; ${samples} samples, ${elapsedS.toFixed(0)} s)`}</Text>
-    </Box>
+    </Text>
   )
 }
 
@@ -39,7 +40,8 @@ export function PortTable({rows, columns}: {rows: PortRow[]; columns: number}): 
   const nameW = narrow ? 10 : 14
   const num = narrow ? 7 : 9
   const fixed = nameW + (narrow ? 0 : 10) + num * 5
-  const sparkW = narrow ? 0 : Math.max(0, Math.min(60, columns - fixed - 2))
+  // Two columns spare: a line as wide as the terminal wraps in some of them.
+  const sparkW = narrow ? 0 : Math.max(0, Math.min(60, columns - fixed - 4))
   const cell = (s: string) => ` ${s.padStart(num - 1)}`
   const header =
     fit('port', nameW) + (narrow ? '' : fit('class', 10)) + cell(narrow ? 'rx pps' : 'rx pkt/s') + cell(narrow ? 'tx pps' : 'tx pkt/s') +

@@ -1,0 +1,118 @@
+/**
+ * The dashboard's components over recorded samples (ink-testing-library): the verdict, the
+ * per-port rates, the sparklines, a narrow terminal; and the whole App replaying a bundle, with
+ * its keys.
+ */
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {render} from 'ink-testing-library'
+import {afterAll, describe, expect, it} from 'vitest'
+import {readCapture} from '../../src/capture/bundle.js'
+import {analyse} from '../../src/diagnose/analyse.js'
+import {sparkline} from '../../src/watch/format.js'
+import {createWatch} from '../../src/watch/service.js'
+import {App} from '../../src/watch/ui/App.js'
+import {Dashboard, ErrorBoundary, PortTable} from '../../src/watch/ui/components.js'
+import {BROKEN, FIXED, frameOf, rowOf, waitFor} from './helpers.js'
+
+const tmp = mkdtempSync(join(tmpdir(), 'dd-watch-ui-'))
+afterAll(() => rmSync(tmp, {recursive: true, force: true}))
+
+const props = {columns: 100, paused: false, showFix: false, interactive: true}
+
+describe('Dashboard over recorded samples', () => {
+  it('broken host: KERNEL PATH, the kernel NIC and the bridge port carry the load, dpdk0 idle', () => {
+    const {lastFrame} = render(<Dashboard frame={frameOf(BROKEN)} {...props} />)
+    const out = lastFrame()!
+    expect(out).toContain('KERNEL PATH')
+    expect(out).toContain('Traffic is bypassing DPDK: VM -> ovsbr0 (kernel) -> enp65s0f0np0')
+    expect(out).toContain('OVS 3.1.0')
+    expect(out).toContain('bridge ovsbr0 (netdev)')
+    // rx/tx packet/s, rx/tx Mbit/s over the bundle's interval (8.25 s).
+    expect(rowOf(out, 'enp65s0f0np0')).toMatch(/kern-nic\s+14\.3k\s+42\.6k\s+8\.0\s+516\.4/)
+    expect(rowOf(out, 'dpdk0')).toMatch(/dpdk\s+0\s+0\s+0\.0\s+0\.0/)
+    expect(out).toMatch(/PMD core 1 numa 0: busy 49 %/)
+    expect(out).toContain('main thread (kernel side of the bridge): 14.3k pkt/s')
+    // Findings as they fired, in the log region.
+    expect(out).toMatch(/critical\s+kernel-nic-carries-load enp65s0f0np0/)
+  })
+
+  it('fixed host: FAST PATH through dpdk0, the kernel NIC silent', () => {
+    const {lastFrame} = render(<Dashboard frame={frameOf(FIXED)} {...props} />)
+    const out = lastFrame()!
+    expect(out).toContain('FAST PATH')
+    expect(out).toContain('DPDK fast path: all load through dpdk0')
+    expect(rowOf(out, 'dpdk0')).toMatch(/dpdk\s+29\.4k\s+85\.6k\s+15\.5\s+1036\.6/)
+    expect(rowOf(out, 'enp65s0f0np0')).toMatch(/kern-nic\s+0\s+0\s+0\.0\s+0\.0/)
+    expect(out).not.toMatch(/critical/)
+  })
+
+  it('sparklines: one bar per interval, scaled to the port\'s own peak; an idle port stays blank', () => {
+    const out = render(<Dashboard frame={frameOf(BROKEN)} {...props} />).lastFrame()!
+    expect(rowOf(out, 'enp65s0f0np0').trimEnd().endsWith('█')).toBe(true)
+    expect(rowOf(out, 'dpdk0')).not.toMatch(/[▁-█]/)
+    expect(sparkline([0, 10, 20, 40, 80], 5)).toBe(' ▂▃▅█')
+    expect(sparkline([5], 4)).toBe('   █')
+    const rows = [{name: 'dpdk0', class: 'dpdk' as const, detail: 'dpdk', rxPps: 1, txPps: 1, rxMbps: 1, txMbps: 1, dropsPerSec: 0, history: [0, 10, 20, 40, 80]}]
+    expect(render(<PortTable rows={rows} columns={100} />).lastFrame()).toContain(' ▂▃▅█')
+  })
+
+  it('a terminal narrower than 80 columns: no sparkline column, short headings, still the verdict and the rates', () => {
+    const out = render(<Dashboard frame={frameOf(BROKEN)} {...props} columns={60} />).lastFrame()!
+    expect(out).toContain('KERNEL PATH')
+    expect(out).not.toContain('last 60 s')
+    expect(out).toContain('rx pps')
+    expect(rowOf(out, 'enp65s~np0')).toMatch(/516\.4/)
+    for (const line of out.split('\n').filter((l) => l.startsWith('port') || l.startsWith('dpdk0'))) expect(line.length).toBeLessThanOrEqual(60)
+  })
+
+  it('the fix plan lists the findings\' fix lines', () => {
+    const frame = frameOf(BROKEN)
+    const out = render(<Dashboard frame={frame} {...props} showFix />).lastFrame()!
+    expect(out).toContain('Fix plan')
+    expect(frame.fix.length).toBeGreaterThan(0)
+    expect(out).toContain('ip addr del')
+  })
+
+  it('an error boundary shows a render error instead of crashing', () => {
+    const Boom = (): never => {
+      throw new Error('bad frame')
+    }
+    const original = console.error
+    console.error = () => {}
+    try {
+      expect(render(<ErrorBoundary><Boom /></ErrorBoundary>).lastFrame()).toContain('dashboard error: bad frame')
+    } finally {
+      console.error = original
+    }
+  })
+})
+
+describe('App replaying a bundle', () => {
+  const app = (bundle: string, saveDir = join(tmp, 'unused')) => {
+    const {session, store} = createWatch({from: bundle, netns: null, ovsRundir: null, load: null, loadTimeoutMs: 1000, durationMs: null, save: null})
+    return {session, store, view: render(<App session={session} store={store} intervalMs={20} saveDir={() => saveDir} />)}
+  }
+
+  it('samples through the hook and shows the verdict as it comes', async () => {
+    const {view, session} = app(BROKEN)
+    await waitFor(() => expect(view.lastFrame()).toContain('KERNEL PATH'))
+    await waitFor(() => expect(session.finished()).toBe(true))
+    view.unmount()
+  })
+
+  it('keys: f shows the fix plan, p freezes the screen, s saves a capture diagnose can read', async () => {
+    const dir = join(tmp, 'saved')
+    const {view} = app(FIXED, dir)
+    await waitFor(() => expect(view.lastFrame()).toContain('FAST PATH'))
+    view.stdin.write('f')
+    await waitFor(() => expect(view.lastFrame()).toContain('Fix plan'))
+    view.stdin.write('s')
+    await waitFor(() => expect(view.lastFrame()).toContain('saved a capture to'))
+    expect(analyse(readCapture(dir), {input: {mode: 'bundle', bundle: dir, savedTo: null}}).verdict.kind).toBe('fast-path')
+    view.stdin.write('p')
+    await waitFor(() => expect(view.lastFrame()).toContain('[paused'))
+    view.unmount()
+  })
+})

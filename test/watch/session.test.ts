@@ -1,0 +1,91 @@
+/**
+ * The live path without a host: LiveSampleSource over a ReplayRunner (the broken lab host's
+ * recorded outputs, answered by argv), a load that streams iperf3 lines and ends only when
+ * aborted. Checks the sampler reads only live counters between full snapshots, the load is ended
+ * through the runner's abort signal, nothing mutating is ever run, and the capture diagnoses like
+ * `diagnose --from`.
+ */
+import {describe, expect, it} from 'vitest'
+import {readCapture} from '../../src/capture/bundle.js'
+import {analyse} from '../../src/diagnose/analyse.js'
+import {ReplayRunner, sourceIdForArgv} from '../../src/exec/replay-runner.js'
+import type {RunRequest, RunResult, Runner} from '../../src/exec/runner.js'
+import {LiveSampleSource} from '../../src/watch/sources.js'
+import {loadArgv, WatchSession} from '../../src/watch/session.js'
+import {WatchStore} from '../../src/watch/store.js'
+import {BROKEN} from './helpers.js'
+
+const IPERF_LINES = [
+  'Connecting to host 172.16.0.2, port 5201\n',
+  '[  5] local 192.168.100.10 port 41234 connected to 172.16.0.2 port 5201\n',
+  '[ ID] Interval           Transfer     Bitrate         Retr  Cwnd\n',
+  '[  5]   0.00-1.00   sec  62.5 MBytes   524 Mbits/sec   12    300 KBytes\n',
+]
+
+/** The recorded host for every source; the load streams its lines and runs until aborted. */
+class LabLikeRunner implements Runner {
+  readonly replay: ReplayRunner
+  loadAborted = false
+  constructor() {
+    this.replay = new ReplayRunner(readCapture(BROKEN).samples)
+  }
+  async run(request: RunRequest): Promise<RunResult> {
+    if (!request.argv.includes('iperf3')) return this.replay.run(request)
+    for (const line of IPERF_LINES) request.onStdout?.(line)
+    await new Promise<void>((resolve) => request.signal?.addEventListener('abort', () => resolve(), {once: true}))
+    this.loadAborted = true
+    const startedAt = new Date().toISOString()
+    return {argv: request.argv, stdout: IPERF_LINES.join(''), stderr: '', exitCode: null, signal: 'SIGTERM', timedOut: false, notFound: false, startedAt, durationMs: 1000, error: 'aborted'}
+  }
+}
+
+describe('a live watch session', () => {
+  it('before (full), live counters, a final full snapshot; the load streamed and then ended by abort', async () => {
+    const runner = new LabLikeRunner()
+    const host = {hostname: 'lab-host0', machineId: null, kernel: null, netns: 'lab-host0', ovsRundir: null}
+    const store = new WatchStore({host})
+    const load = loadArgv(['ip', 'netns', 'exec', 'lab-vm0', 'iperf3', '-c', '172.16.0.2', '-t', '30'])
+    expect(load.argv.at(-1)).toBe('--forceflush')
+    const session = new WatchSession({source: new LiveSampleSource(runner, {netns: 'lab-host0', ovsRundir: null}), store, runner, host, load: load.argv, loadTimeoutMs: 60_000, durationMs: null})
+    const signal = new AbortController().signal
+
+    await session.sampleOnce(signal)
+    expect(store.getSnapshot().path).toBe('WAITING')
+    expect(store.getSnapshot().load).toMatchObject({state: 'running', target: '172.16.0.2', bitsPerSecond: 524e6, retransmits: 12})
+    runner.replay.advance()
+    await session.sampleOnce(signal)
+    const frame = store.getSnapshot()
+    expect(frame.path).toBe('KERNEL PATH')
+    // (Rates are over the milliseconds between the two replayed samples: only their sign matters here.)
+    expect(frame.ports.find((p) => p.name === 'enp65s0f0np0')!.txMbps).toBeGreaterThan(0)
+    expect(frame.ports.find((p) => p.name === 'dpdk0')!.txMbps).toBe(0)
+    expect(frame.findings.map((f) => f.ruleId)).toContain('kernel-nic-carries-load')
+
+    // Live samples: only the live counters, never OVSDB, and no sysfs reader (node) in a netns.
+    const live = session.samples[1]!
+    expect(Object.keys(live.sources).sort()).toEqual(['dpctl-show', 'ip-link', 'ofctl-ports.ovsbr0', 'pmd-stats'])
+
+    const capture = await session.stop()
+    expect(runner.loadAborted).toBe(true)
+    expect(capture.samples.map((s) => s.name)).toEqual(['before', 'during', 'during-2'])
+    expect(capture.samples[2]!.sources['ovsdb-interface']).toBeDefined()
+    expect(capture.loadOutput).toContain('524 Mbits/sec')
+    const diagnosis = analyse(capture, {input: {mode: 'live', bundle: null, savedTo: null}})
+    expect(diagnosis.verdict.kind).toBe('kernel-bypass')
+    expect(diagnosis.exitCode).toBe(2)
+    expect(diagnosis.load?.target).toBe('172.16.0.2')
+
+    // Read-only: every command was a known collection source (or the load itself).
+    const unknown = runner.replay.calls.filter((argv) => sourceIdForArgv(argv) === null && !argv.join(' ').includes('iperf3') && !argv.includes('-e'))
+    expect(unknown).toEqual([])
+  })
+
+  it('the load ending ends the session after one more sample; --duration ends it too', async () => {
+    const runner = new ReplayRunner(readCapture(BROKEN).samples, {'true --forceflush': {stdout: '', exitCode: 0}})
+    const host = {hostname: 'h', machineId: null, kernel: null, netns: 'ns0', ovsRundir: null}
+    const store = new WatchStore({host})
+    const session = new WatchSession({source: new LiveSampleSource(runner, {netns: 'ns0', ovsRundir: null}), store, runner, host, load: null, loadTimeoutMs: 1000, durationMs: 0})
+    await session.sampleOnce(new AbortController().signal)
+    expect(session.finishReason()).toBe('duration')
+  })
+})
