@@ -4,7 +4,7 @@
  * which a monitoring system would read as CRITICAL).
  */
 import {Command, Flags} from '@oclif/core'
-import {DoctorError, EXIT} from './errors.js'
+import {errorDocument, errorText, exitOf} from './errors.js'
 import {colorWanted, makeStyle} from './report/style.js'
 import type {Style} from './report/style.js'
 
@@ -33,25 +33,14 @@ export abstract class DoctorCommand extends Command {
   }
 
   protected override async catch(err: OclifError): Promise<unknown> {
-    const exit = err instanceof DoctorError ? err.exit : (err.oclif?.exit ?? EXIT.UNKNOWN)
-    process.exitCode = exit
+    process.exitCode = exitOf(err)
     this.endProgress()
-    if (this.jsonEnabled()) {
-      this.logJson(this.toErrorJson(err))
-      return undefined
-    }
-    const suggestions = err instanceof DoctorError ? err.suggestions : (err.suggestions ?? [])
-    const lines = [`Error: ${err.message}`, ...suggestions.map((s) => `Try: ${s}`)]
-    if (!(err instanceof DoctorError) && !err.oclif && process.argv.includes('--verbose')) lines.push(err.stack ?? '')
-    process.stderr.write(lines.join('\n') + '\n')
+    if (this.jsonEnabled()) this.logJson(this.toErrorJson(err))
+    else process.stderr.write(errorText(err, process.argv.includes('--verbose')))
     return undefined
   }
 
-  /** The error document: stable and minimal (oclif's default would dump its whole config). */
   protected override toErrorJson(err: OclifError): unknown {
-    const exit = err instanceof DoctorError ? err.exit : (err.oclif?.exit ?? EXIT.UNKNOWN)
-    const code = err instanceof DoctorError ? err.code : err.oclif ? 'E_USAGE' : 'E_INTERNAL'
-    const suggestions = err instanceof DoctorError ? err.suggestions : (err.suggestions ?? [])
-    return {error: {code, message: err.message, suggestions, exit}}
+    return errorDocument(err)
   }
 }

@@ -26,3 +26,25 @@ export class DoctorError extends Error {
     this.exit = opts.exit ?? EXIT.UNKNOWN
   }
 }
+
+type AnyError = Error & {oclif?: {exit?: number}; suggestions?: string[]}
+
+/** The exit code of any error: ours carry it, oclif's parse errors carry it (3, see package.json), bugs are UNKNOWN. */
+export function exitOf(err: AnyError): number {
+  return err instanceof DoctorError ? err.exit : (err.oclif?.exit ?? EXIT.UNKNOWN)
+}
+
+/** The `--json` error document: stable and minimal (oclif's default would dump its whole config). */
+export function errorDocument(err: AnyError): {error: {code: string; message: string; suggestions: string[]; exit: number}} {
+  const code = err instanceof DoctorError ? err.code : err.oclif ? 'E_USAGE' : 'E_INTERNAL'
+  const suggestions = err instanceof DoctorError ? err.suggestions : (err.suggestions ?? [])
+  return {error: {code, message: err.message, suggestions, exit: exitOf(err)}}
+}
+
+/** The human form of an error, for stderr. */
+export function errorText(err: AnyError, verbose = false): string {
+  const {suggestions} = errorDocument(err).error
+  const lines = [`Error: ${err.message}`, ...suggestions.map((s) => `Try: ${s}`)]
+  if (verbose && !(err instanceof DoctorError) && !err.oclif && err.stack) lines.push(err.stack)
+  return lines.join('\n') + '\n'
+}

@@ -95,6 +95,7 @@ function readSample(dir: string, name: string, takenAt: string): Sample {
 }
 
 export function readCapture(dir: string): Capture {
+  if (!existsSync(dir)) throw bad(dir, 'no such directory')
   const manifestPath = join(dir, 'capture.json')
   if (!existsSync(manifestPath)) throw bad(dir, 'capture.json is missing')
   let manifest: CaptureManifest

@@ -146,3 +146,19 @@ describe('--version', () => {
     expect(r.stdout).toMatch(/^dpdk-doctor\/0\.1\.0 /)
   })
 })
+
+describe('the fast path (diagnose --from and --version without oclif) matches oclif', () => {
+  it.each([
+    ['diagnose', '--from', BROKEN],
+    ['diagnose', '--from', BROKEN, '--json'],
+    ['diagnose', '--json', `--from=${FIXED}`, '-v'],
+    ['diagnose', '--from', 'fixtures/bundles/ovs-down', '--no-color'],
+    ['diagnose', '--from', '/nonexistent-bundle', '--json'],
+    ['diagnose', '--from', '/nonexistent-bundle'],
+    ['--version'],
+  ])('%j', async (...args) => {
+    const fast = await cli(args)
+    const oclif = await cli(args, {DPDK_DOCTOR_NO_FAST_PATH: '1'})
+    expect(fast).toEqual(oclif)
+  })
+})
