@@ -43,6 +43,8 @@ export interface ApplyContext {
   verifyDelayMs?: number
   now?: () => Date
   progress?: (line: string) => void
+  /** Pause after each applied step (DPDK_DOCTOR_STEP_PAUSE_MS): watch a change step by step; tests use it to interrupt mid-apply. */
+  stepPauseMs?: number
 }
 
 /** ip's answers when the thing to delete is already gone: the step is done, not failed. */
@@ -163,7 +165,10 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
     const setStatus = (s: PlanStep, o: Partial<StepOutcome> & {status: StepOutcome['status']}) => {
       outcomes.set(s.id, {...outcomes.get(s.id)!, ...o})
       const js = journal.steps.find((x) => x.id === s.id)
-      if (js) js.status = o.status
+      if (js) {
+        js.status = o.status
+        js.at = now().toISOString()
+      }
       writeJournal(paths, journal)
     }
 
@@ -176,6 +181,7 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
       if (r.exitCode === 0) {
         applied.push(step)
         setStatus(step, {status: 'applied', exitCode: 0})
+        if (ctx.stepPauseMs) await sleep(ctx.stepPauseMs)
       } else if (gone && gone.test(r.stderr)) {
         setStatus(step, {status: 'already-done', exitCode: r.exitCode, stderr: r.stderr.trim()})
       } else {

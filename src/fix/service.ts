@@ -177,6 +177,7 @@ export async function applyFix(req: ApplyRequest): Promise<ApplyResult & {exitCo
     machineId: req.machineId !== undefined ? req.machineId : hostInfo({netns: null, ovsRundir: null}).machineId,
     checkFingerprint: req.planFile !== null, force: req.force, noRevertTimer: req.noRevertTimer, allowIrreversible: req.allowIrreversible,
     confirmTimeoutMs: req.confirmTimeoutMs, forceUnlock: req.forceUnlock, progress: req.progress,
+    stepPauseMs: Number(env.DPDK_DOCTOR_STEP_PAUSE_MS ?? 0) || 0,
   })
   if (result.status === 'applied' && result.id && (req.load || req.loadAfter)) {
     const paths = statePaths(env)
@@ -271,7 +272,8 @@ export async function rollbackChange(req: RollbackRequest): Promise<RollbackResu
   // The timer waits for a running apply and takes over the lock of a CLI that died (its purpose).
   const lock = await acquireLock(paths.lockFile, {command: byTimer ? 'revert-timer' : 'fix --rollback', changeId: req.changeId, waitMs: byTimer ? 3_600_000 : 0, takeOverStale: byTimer, forceUnlock: req.forceUnlock ?? null})
   try {
-    const journal = req.changeId ? readJournal(paths, req.changeId) : latestOpenJournal(paths)
+    // Without an id: the newest change not rolled back yet, else the newest (rolling it back again changes nothing).
+    const journal = req.changeId ? readJournal(paths, req.changeId) : (latestOpenJournal(paths) ?? latestOpenJournal(paths, true))
     if (!journal) throw new DoctorError('E_NO_JOURNAL', `no change to roll back in ${paths.journalDir}`)
     if (byTimer && (journal.status === 'confirmed' || existsSync(confirmMarker(paths, journal.id)))) {
       return {schema: ROLLBACK_SCHEMA, id: journal.id, status: 'no-changes', changed: false, message: 'confirmed: the timer leaves it', commands: [], problems: [], exitCode: 0}

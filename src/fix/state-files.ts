@@ -77,7 +77,7 @@ export function readJournal(paths: StatePaths, id: string): Journal {
 }
 
 /** The newest change that is not rolled back yet (fix --rollback without an id). */
-export function latestOpenJournal(paths: StatePaths): Journal | null {
+export function latestOpenJournal(paths: StatePaths, includeClosed = false): Journal | null {
   let files: string[]
   try {
     files = readdirSync(paths.journalDir).filter((f) => f.endsWith('.json'))
@@ -91,5 +91,5 @@ export function latestOpenJournal(paths: StatePaths): Journal | null {
       return []
     }
   })
-  return journals.filter((j) => j.status !== 'rolled-back' && j.status !== 'reverted-after-failure').sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0] ?? null
+  return journals.filter((j) => includeClosed || (j.status !== 'rolled-back' && j.status !== 'reverted-after-failure')).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0] ?? null
 }

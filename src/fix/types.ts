@@ -181,7 +181,8 @@ export interface Journal {
     /** Routes through the devices or with their addresses as source, in every table (default routes included). */
     routes: RawRoute[]
   }
-  steps: Array<PlanStep & {status: StepStatus}>
+  /** Each step with its status and when it last changed (ISO time). */
+  steps: Array<PlanStep & {status: StepStatus; at?: string}>
   timer: {pid: number | null; deadline: string | null; armedAt: string | null}
   loadBefore: LoadFigures | null
 }
