@@ -3,7 +3,7 @@
  * never stops the rest; slow optional sources never hold up the others' parsing; templated sources
  * (per bridge, per NIC) start as soon as what they depend on is known.
  */
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import type {Sample, SourceResult} from '../capture/types.js'
 import {statusOf} from '../exec/runner.js'
 import type {Runner} from '../exec/runner.js'
@@ -71,6 +71,26 @@ export async function runSource(spec: SourceSpec, opts: CollectOptions): Promise
   }
 }
 
+/** OVS's run directory, as the OVS tools resolve it. */
+export function ovsRundirOf(target: CollectTarget): string {
+  return target.ovsRundir ?? process.env.OVS_RUNDIR ?? '/var/run/openvswitch'
+}
+
+/** Bridges ovs-vswitchd serves, from its management sockets (<rundir>/<bridge>.mgmt). */
+export function bridgesInRundir(target: CollectTarget): string[] {
+  let entries: string[]
+  try {
+    entries = readdirSync(ovsRundirOf(target))
+  } catch {
+    return []
+  }
+  return entries
+    .filter((f) => f.endsWith('.mgmt'))
+    .map((f) => f.slice(0, -'.mgmt'.length))
+    .filter((b) => isValidIfname(b))
+    .sort()
+}
+
 /** Bridge names from an ovsdb-bridge result, validated (an invalid name is never run). */
 function bridgeNames(result: SourceResult, warn: (w: string) => void): string[] {
   if (result.status !== 'ok') return []
@@ -97,8 +117,8 @@ function nicNames(result: SourceResult): string[] {
 /**
  * How long to wait for slow optional sources (dpdk-devbind.py, ~350 ms) once the others are in:
  * - 'wait': until they finish (capture bundles for support, where completeness matters);
- * - 'grace': up to half the time the other sources took, then end them and mark them skipped
- *   (driver binding comes from sysfs first, so nothing essential is lost);
+ * - 'grace': as long as the other sources take, then end them and mark them skipped (driver
+ *   binding comes from sysfs first, so nothing essential is lost);
  * - 'background': return at once; they are added to the sample when done (await `settled`).
  */
 export type SlowPolicy = 'wait' | 'grace' | 'background'
@@ -154,8 +174,12 @@ export async function collectSample(
   if (opts.live && opts.knownBridges) {
     followUps.push(Promise.all(bridgeSpecs(opts.knownBridges).map((s) => run(s))))
   } else if (!opts.live) {
+    // Start the per-bridge sources at once for the bridges vswitchd has management sockets for,
+    // rather than after ovsdb-bridge answers; OVSDB then adds any bridge the run dir did not show.
+    const early = bridgesInRundir(opts.target)
     followUps.push(
-      running.get('ovsdb-bridge')!.then((r) => Promise.all(bridgeSpecs(bridgeNames(r, () => {})).map((s) => run(s)))),
+      Promise.all(bridgeSpecs(early).map((s) => run(s))),
+      running.get('ovsdb-bridge')!.then((r) => Promise.all(bridgeSpecs(bridgeNames(r, () => {}).filter((b) => !early.includes(b))).map((s) => run(s)))),
       running.get('sysfs-net')!.then((r) => Promise.all(nicNames(r).map((n) => run(ethtoolSource(n))))),
     )
   }
@@ -166,9 +190,6 @@ export async function collectSample(
   if (policy === 'wait' || slowRuns.length === 0) {
     await slowDone
   } else if (policy === 'grace') {
-    const graceMs = Math.max(0, (Date.now() - started) / 2)
-    const timer = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())
-    await Promise.race([slowDone, timer])
     for (const abort of slowAborts) abort.abort()
     await slowDone
   }

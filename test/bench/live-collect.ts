@@ -3,7 +3,7 @@
  * ovs-ofctl, ethtool and dpdk-devbind.py that sleep the recorded duration of the lab capture's
  * `before` sample and print its recorded output, first on PATH via DPDK_DOCTOR_PATH. No OVS here.
  */
-import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {SourceRecord} from '../../src/capture/types.js'
@@ -67,6 +67,9 @@ export function writeStubs(): string {
     writeFileSync(join(dir, name), text)
     chmodSync(join(dir, name), 0o755)
   }
+  // The OVS run directory as ovs-vswitchd leaves it: a management socket per bridge.
+  mkdirSync(join(dir, 'run'))
+  for (const b of bridges) writeFileSync(join(dir, 'run', `${b}.mgmt`), '')
   return dir
 }
 
@@ -80,9 +83,9 @@ interface Run {
   devbindStatus: string | null
 }
 
-async function once(slow: SlowPolicy): Promise<Run> {
+async function once(slow: SlowPolicy, stubs: string): Promise<Run> {
   const t = performance.now()
-  const {sample} = await collectSample('before', {runner: new HostRunner(), target: {netns: null, ovsRundir: null}, slow})
+  const {sample} = await collectSample('before', {runner: new HostRunner(), target: {netns: null, ovsRundir: join(stubs, 'run')}, slow})
   const wallMs = performance.now() - t
   // Every non-slow source, per-bridge and per-NIC ones included, as recorded in this same sample.
   const required = Object.values(sample.sources).filter((r) => !SLOW_IDS.has(r.id))
@@ -114,7 +117,7 @@ export async function benchLiveCollect(runs = 10, warmups = 2): Promise<LiveColl
     const results = policies.map(() => [] as Run[])
     for (let round = 0; round < warmups + runs; round++) {
       for (const [i, p] of policies.entries()) {
-        const r = await once(p.policy)
+        const r = await once(p.policy, dir)
         if (round >= warmups) results[i]!.push(r)
       }
     }

@@ -1,3 +1,6 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {readCapture} from '../../src/capture/bundle.js'
 import {argvFor, collectSample} from '../../src/collect/collect.js'
@@ -101,6 +104,31 @@ describe('collectSample', () => {
     const runner = new ScriptedRunner(new ReplayRunner([sample]))
     await collectSample('before', {runner, target, slow: 'wait'})
     expect(runner.requests.some((r) => r.argv.includes('-evil;name'))).toBe(false)
+  })
+})
+
+describe('bridges from the OVS run directory', () => {
+  it('starts per-bridge sources without waiting for ovsdb-bridge when vswitchd has a .mgmt socket', async () => {
+    const rundir = mkdtempSync(join(tmpdir(), 'dd-rundir-'))
+    writeFileSync(join(rundir, 'ovsbr0.mgmt'), '')
+    writeFileSync(join(rundir, 'db.sock'), '')
+    writeFileSync(join(rundir, '-bad;name.mgmt'), '')
+    try {
+      const runner = new ScriptedRunner(new ReplayRunner([broken.samples[0]!]), {'ovsdb-bridge': {delayMs: 400}})
+      const started = Date.now()
+      const asked: Record<string, number> = {}
+      const {sample} = await collectSample('before', {
+        runner, target: {netns: null, ovsRundir: rundir}, slow: 'wait',
+        onSource: (r) => (asked[r.id] = Date.now() - started),
+      })
+      expect(asked['fdb.ovsbr0']).toBeLessThan(asked['ovsdb-bridge']!)
+      expect(sample.sources['ofctl-ports.ovsbr0']?.status).toBe('ok')
+      // Not asked twice once OVSDB confirms the bridge, and an invalid name never reaches an argv.
+      expect(runner.requests.filter((r) => r.argv.includes('fdb/show')).length).toBe(1)
+      expect(runner.requests.some((r) => r.argv.includes('-bad;name'))).toBe(false)
+    } finally {
+      rmSync(rundir, {recursive: true, force: true})
+    }
   })
 })
 
