@@ -10,14 +10,13 @@ import {execa} from 'execa'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {BYPASS_RULES} from '../../src/diagnose/verdict.js'
 import type {Diagnosis} from '../../src/diagnose/types.js'
 import {useLab} from './harness.js'
+import {privateCli, ROOT} from './built-cli.js'
 import {down, KERNEL_NIC, labPaths, signalLabProcess, stopLabProcesses, up} from './lab.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const LOAD_SECONDS = 7
 /** The kernel-bypass findings the broken lab must produce under load (the diagnose issue's family). */
 const BROKEN_LOAD_FINDINGS = [
@@ -73,49 +72,6 @@ const notOk = (d: Diagnosis) => `not collected: ${JSON.stringify(d.coverage.notO
 const findingKeys = (d: Diagnosis) => d.findings.map((f) => `${f.ruleId} | ${f.subject} | ${f.severity}`).sort()
 const say = (line: string) => process.stderr.write(`[e2e] ${line}\n`)
 
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const e of fs.readdirSync(dir, {withFileTypes: true, recursive: true})) {
-    if (e.isFile() && /\.tsx?$/.test(e.name)) newest = Math.max(newest, fs.statSync(path.join(e.parentPath, e.name)).mtimeMs)
-  }
-  return newest
-}
-
-/**
- * A private copy of the built CLI (bin/, dist/, package.json, the oclif manifest; node_modules
- * linked), so that a rebuild in the shared tree (`rm -rf dist`) cannot pull it away mid-run.
- * `npm test` builds first and that build is used; when dist/ is missing, half-built or older than
- * the sources, the sources are compiled into the private copy instead (never into the shared dist/).
- */
-async function privateCli(): Promise<string> {
-  const diagnoseJs = path.join(ROOT, 'dist', 'commands', 'diagnose.js')
-  const manifest = path.join(ROOT, 'oclif.manifest.json')
-  const sourcesAt = Math.max(...['src', 'commands', 'rules'].map((d) => newestMtime(path.join(ROOT, d))))
-  // Complete when the manifest (written last by `npm run build`) is newer than dist/.
-  const usable = () => fs.existsSync(diagnoseJs) && fs.existsSync(manifest) &&
-    fs.statSync(manifest).mtimeMs >= fs.statSync(diagnoseJs).mtimeMs && fs.statSync(diagnoseJs).mtimeMs >= sourcesAt
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dd-e2e-cli-'))
-  fs.cpSync(path.join(ROOT, 'bin'), path.join(dir, 'bin'), {recursive: true})
-  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'))
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
-  try {
-    if (!usable()) throw new Error('no complete, current build in dist/')
-    fs.cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), {recursive: true})
-    fs.copyFileSync(manifest, path.join(dir, 'oclif.manifest.json'))
-    if (!usable()) throw new Error('dist/ changed while copying')
-    return dir
-  } catch (error) {
-    say(`${(error as Error).message}: compiling the sources into ${dir}/dist`)
-    fs.rmSync(path.join(dir, 'dist'), {recursive: true, force: true})
-    fs.rmSync(path.join(dir, 'oclif.manifest.json'), {force: true})
-    // tsc emits even with type errors elsewhere in a shared tree; without a manifest oclif finds the commands itself.
-    const tsc = await execa(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json'), '--outDir', path.join(dir, 'dist')], {reject: false, stdin: 'ignore', timeout: 180_000})
-    if (!fs.existsSync(path.join(dir, 'dist', 'commands', 'diagnose.js'))) throw new Error(`tsc produced no CLI: ${String(tsc.stdout).slice(0, 2000)}`)
-    if (tsc.exitCode !== 0) say(`tsc reported type errors (first: ${String(tsc.stdout).split('\n')[0]}); testing what it emitted`)
-    return dir
-  }
-}
-
 describe('diagnose on the lab (built CLI, real OVS-DPDK)', () => {
   const lab = useLab('broken')
   const rundir = labPaths().run
@@ -127,7 +83,7 @@ describe('diagnose on the lab (built CLI, real OVS-DPDK)', () => {
   let stoppedPid: number | null = null
 
   beforeAll(async () => {
-    cliDir = await privateCli()
+    cliDir = await privateCli(say)
   }, 240_000)
   afterAll(() => {
     fs.rmSync(tmp, {recursive: true, force: true})
