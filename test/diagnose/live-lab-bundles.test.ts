@@ -1,0 +1,62 @@
+/**
+ * The bundles `npm run fixtures:lab` captured with dpdk-doctor itself from the real lab (OVS 3.1 +
+ * DPDK 22.11 in network namespaces). Runs without the lab: readCapture + analyse on the committed
+ * bundles. Keep in step with EXPECTED in test/lab/refresh-fixtures.ts.
+ */
+import {describe, expect, it} from 'vitest'
+import {readCapture} from '../../src/capture/bundle.js'
+import {analyse} from '../../src/diagnose/analyse.js'
+import type {Diagnosis} from '../../src/diagnose/types.js'
+import {BYPASS_RULES} from '../../src/diagnose/verdict.js'
+
+const diagnose = (name: string): Diagnosis => {
+  const dir = `fixtures/bundles/${name}`
+  return analyse(readCapture(dir), {input: {mode: 'bundle', bundle: dir, savedTo: null}})
+}
+const ids = (d: Diagnosis) => d.findings.map((f) => f.ruleId)
+const bypass = (d: Diagnosis) => d.findings.filter((f) => BYPASS_RULES.includes(f.ruleId)).map((f) => f.ruleId)
+/** Warnings the lab raises on any host: its PMD core is not isolated (FIELD D5), its PMD may sleep (pmd-maxsleep=1000). */
+const LAB_TUNING = ['pmd-cores-not-isolated', 'pmd-sleep-enabled']
+const notTuning = (d: Diagnosis) => d.findings.filter((f) => f.severity !== 'info' && !LAB_TUNING.includes(f.ruleId)).map((f) => `${f.ruleId}/${f.severity}`)
+
+describe('live-lab bundles (captured by dpdk-doctor from the lab)', () => {
+  it('live-lab-broken-load: exit 2, kernel bypass through ovsbr0 and the kernel NIC, dpdk0 idle', () => {
+    const d = diagnose('live-lab-broken-load')
+    expect(d.exitCode).toBe(2)
+    expect(d.verdict.kind).toBe('kernel-bypass')
+    expect(d.verdict.text).toBe('Traffic is bypassing DPDK: VM -> ovsbr0 (kernel) -> enp65s0f0np0')
+    expect(ids(d)).toEqual(expect.arrayContaining([
+      'internal-port-has-ip', 'kernel-route-via-internal-port', 'dpdk-port-idle-under-load',
+      'kernel-nic-carries-load', 'internal-port-carries-load', 'fdb-remote-mac-not-on-dpdk-port',
+    ]))
+    expect(d.attribution!.byClass['kernel-nic'].packetShare!).toBeGreaterThanOrEqual(0.9)
+    expect(d.attribution!.byClass.dpdk.packetShare ?? 0).toBeLessThan(0.01)
+    expect(d.host.netns).toBe('lab-host0')
+  })
+
+  it('live-lab-broken-idle: exit 2 from the static rules, load rules undecided', () => {
+    const d = diagnose('live-lab-broken-idle')
+    expect(d.exitCode).toBe(2)
+    expect(d.verdict.kind).toBe('kernel-bypass')
+    expect(ids(d)).toEqual(expect.arrayContaining(['internal-port-has-ip', 'kernel-route-via-internal-port']))
+    expect(d.rules.find((r) => r.ruleId === 'kernel-nic-carries-load')?.status).not.toBe('pass')
+  })
+
+  // The lab's fixed host is WARNING (1), not OK: only the lab's own tuning warnings fire there.
+  it('live-lab-fixed-load: fast path, dpdk0 carried the load, exit 1 for the lab tuning warnings only', () => {
+    const d = diagnose('live-lab-fixed-load')
+    expect(d.verdict.kind).toBe('fast-path')
+    expect(d.attribution!.byClass.dpdk.packetShare!).toBeGreaterThanOrEqual(0.9)
+    expect(d.attribution!.byClass['kernel-nic'].packetShare ?? 0).toBeLessThan(0.01)
+    expect(bypass(d)).toEqual([])
+    expect(notTuning(d)).toEqual([])
+    expect(d.exitCode).toBe(1)
+  })
+
+  it('live-lab-fixed-idle: no bypass finding, exit 1 for the lab tuning warnings only', () => {
+    const d = diagnose('live-lab-fixed-idle')
+    expect(bypass(d)).toEqual([])
+    expect(notTuning(d)).toEqual([])
+    expect(d.exitCode).toBe(1)
+  })
+})
