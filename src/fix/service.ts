@@ -19,6 +19,8 @@ import {applyPlan} from './apply.js'
 import {appendAudit} from './audit.js'
 import type {GuestOptions} from './guest.js'
 import {parseIpState, readIpState} from './ip-state.js'
+import {ReadOnlyRunner} from './read-only.js'
+import type {Rule} from '../engine/types.js'
 import type {IpState} from './ip-state.js'
 import {acquireLock} from './lock.js'
 import {findPersistence} from './persistence.js'
@@ -49,6 +51,8 @@ export interface PlanRequest {
   env?: NodeJS.ProcessEnv
   signal?: AbortSignal
   progress?: (line: string) => void
+  /** The rules to run (tests); default: the registry. */
+  rules?: readonly Rule[]
 }
 
 /** The last sample with the kernel's addresses and routes: the state the plan is made from. */
@@ -84,7 +88,8 @@ export function loadFigures(d: Diagnosis): LoadFigures {
 }
 
 export async function makePlan(req: PlanRequest): Promise<{plan: FixPlan; diagnosis: Diagnosis}> {
-  const runner = req.runner ?? new HostRunner()
+  // Planning only reads: anything outside the allow-list is refused before it runs.
+  const runner = new ReadOnlyRunner(req.runner ?? new HostRunner(), req.load ?? null)
   const env = req.env ?? process.env
   let capture: Capture
   if (req.from) {
@@ -95,7 +100,7 @@ export async function makePlan(req: PlanRequest): Promise<{plan: FixPlan; diagno
       loadTimeoutMs: req.loadTimeoutMs ?? 120_000, runner, signal: req.signal, progress: req.progress,
     })
   }
-  const diagnosis = analyse(capture, {input: {mode: req.from ? 'bundle' : 'live', bundle: req.from, savedTo: null}})
+  const diagnosis = analyse(capture, {input: {mode: req.from ? 'bundle' : 'live', bundle: req.from, savedTo: null}, rules: req.rules})
   const {sample, ip} = ipStateOf(capture)
   const host = capture.manifest.host
   const state = buildHostState(sample, host)
