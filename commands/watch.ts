@@ -53,6 +53,8 @@ On exit it ends the load's process group, prints the window's diagnosis summary 
     // The dashboard only for a human at a terminal: never under --json, in a pipe or in CI.
     const dashboard = !json && process.stdout.isTTY === true && !process.env.CI
     if (dashboard) {
+      // React's development build re-checks every render: several times the CPU of the production one.
+      process.env.NODE_ENV ??= 'production'
       const {runDashboard} = await import('../src/watch/ui/render.js')
       await runDashboard({session, store, intervalMs, saveDir: () => flags.save ?? defaultSaveDir()})
     } else {

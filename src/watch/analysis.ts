@@ -4,7 +4,7 @@
  */
 import type {Sample} from '../capture/types.js'
 import {runRules, sortedFindings} from '../engine/run.js'
-import type {Finding} from '../engine/types.js'
+import type {Finding, RuleResult} from '../engine/types.js'
 import {fixLines} from '../diagnose/fix-text.js'
 import {decideVerdict, unknownReason} from '../diagnose/verdict.js'
 import type {Verdict} from '../diagnose/verdict.js'
@@ -35,13 +35,23 @@ export interface RollingAnalysis {
   verdict: Verdict
   findings: Finding[]
   fix: string[]
+  snapshotResults: RuleResult[]
 }
 
-export function analyseRolling(states: HostState[], load: LoadWindow['load']): RollingAnalysis {
+const SNAPSHOT_RULES = RULES.filter((r) => r.meta.kind !== 'window')
+const WINDOW_RULES = RULES.filter((r) => r.meta.kind === 'window')
+
+/**
+ * Rules over the rolling window. Snapshot rules read the configuration, which live samples take
+ * from the last full snapshot: their results are passed back in (`snapshotResults`) and reused
+ * until the next full snapshot, so each second runs only the window rules.
+ */
+export function analyseRolling(states: HostState[], load: LoadWindow['load'], snapshotResults?: RuleResult[]): RollingAnalysis {
   const window = buildWindow(states, load)
-  const results = runRules(RULES, {state: window.during, window})
+  const snapshot = snapshotResults ?? runRules(SNAPSHOT_RULES, {state: window.during, window})
+  const results = [...snapshot, ...runRules(WINDOW_RULES, {state: window.during, window})]
   const findings = sortedFindings(results)
-  return {window, verdict: decideVerdict(window.during, window, results, findings), findings, fix: fixLines(findings)}
+  return {window, verdict: decideVerdict(window.during, window, results, findings), findings, fix: fixLines(findings), snapshotResults: snapshot}
 }
 
 export function pathLabel(analysis: RollingAnalysis | null): PathLabel {

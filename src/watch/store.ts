@@ -5,6 +5,7 @@
  * state of its own.
  */
 import type {HostInfo, Sample} from '../capture/types.js'
+import type {RuleResult} from '../engine/types.js'
 import {buildHostState} from '../model/build.js'
 import type {HostState} from '../model/host-state.js'
 import type {LoadResult} from '../parsers/types.js'
@@ -37,6 +38,8 @@ export class WatchStore {
   private count = 0
   private lastSampleMs: number | null = null
   private analysis: RollingAnalysis | null = null
+  /** Snapshot rule results of the current full snapshot (the configuration does not change between). */
+  private snapshotResults: RuleResult[] | undefined
   private latest: LoadWindow | null = null
   private loadView: LoadView | null = null
   private loadResult: LoadResult | null = null
@@ -58,7 +61,10 @@ export class WatchStore {
 
   /** A new sample: a full one (before, final) or live counters read through the last full one. */
   addSample(sample: Sample, durationMs: number | null = null): void {
-    if (isFullSample(sample)) this.full = sample
+    if (isFullSample(sample)) {
+      this.full = sample
+      this.snapshotResults = undefined
+    }
     const seen = this.full && !isFullSample(sample) ? overlayLive(this.full, sample) : sample
     const state = buildHostState(seen, this.opts.host)
     this.states = [...this.states, state].slice(-this.windowSamples)
@@ -69,7 +75,8 @@ export class WatchStore {
     if (this.states.length >= 2) {
       const load = this.windowLoad()
       this.latest = buildWindow(this.states.slice(-2), load)
-      this.analysis = analyseRolling(this.states, load)
+      this.analysis = analyseRolling(this.states, load, this.snapshotResults)
+      this.snapshotResults = this.analysis.snapshotResults
       for (const row of portRates(this.latest)) {
         const series = (this.history.get(row.name) ?? []).filter((p) => p.t > t - this.historyMs)
         series.push({t, mbps: row.rxMbps + row.txMbps})

@@ -1,0 +1,163 @@
+/**
+ * The watch sampler's own CPU cost: the dashboard (ink drawing to a terminal-like sink), sampling
+ * at 1 s for 60 s, as one share of one core: the node process (process.cpuUsage) plus every
+ * command it spawned and reaped (cutime + cstime of /proc/self/stat: ip, ovs-appctl, ovs-ofctl).
+ *
+ *   npx tsx test/bench/watch-cpu.ts [--seconds 60] [--interval 1s] [--lab | --stubs]
+ *
+ * --lab watches the real lab (test/lab: take the lab lock first, `flock /tmp/dpdk-doctor-lab.lock`);
+ * --stubs (the default when the lab is down) uses the recorded-output `#!/bin/sh` stubs of
+ * live-collect.ts. The bench runner calls benchWatchCpu(), which measures in a child process so
+ * the figure is the watch's alone. Target: under 2 % of one core at 1 s.
+ */
+import {spawn} from 'node:child_process'
+import {existsSync, readFileSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+import {PassThrough} from 'node:stream'
+
+export const WATCH_CPU_TARGET_PCT = 2
+
+export interface WatchCpuResult {
+  host: 'lab' | 'stubs'
+  /** Which code ran: the build (as users run it) or the sources through tsx. */
+  code: 'dist' | 'src'
+  seconds: number
+  intervalMs: number
+  samples: number
+  /** Share of one core over the window: the node process and its children. */
+  cpuPct: number
+  nodeCpuMs: number
+  childrenCpuMs: number
+  /** Median and max time one sample took (all sources, concurrently). */
+  sampleMsMedian: number | null
+  sampleMsMax: number | null
+  targetPct: number
+  pass: boolean
+}
+
+const CLK_TCK = 100 // USER_HZ on Linux
+
+/** utime+stime of this process's reaped children, ms. */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // Fields 16 and 17 of proc(5) (cutime, cstime); fields[0] is field 3.
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLK_TCK
+}
+
+function nodeCpuMs(): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
+
+async function labTarget(): Promise<{netns: string; ovsRundir: string} | null> {
+  const lab = await import('../lab/lab.js')
+  if (!(await lab.isLabUp())) return null
+  return {netns: lab.HOST_NS, ovsRundir: lab.ovsEnv().OVS_RUNDIR!}
+}
+
+/** The measurement itself (in this process). */
+export async function measureWatchCpu(opts: {seconds: number; intervalMs: number; host: 'lab' | 'stubs' | 'auto'}): Promise<WatchCpuResult> {
+  let stubs: string | null = null
+  let target = opts.host === 'stubs' ? null : await labTarget()
+  if (opts.host === 'lab' && !target) throw new Error('the lab is not up (npm run lab -- up)')
+  if (!target) {
+    const {writeStubs} = await import('./live-collect.js')
+    stubs = writeStubs()
+    process.env.DPDK_DOCTOR_PATH = stubs
+  }
+  try {
+    // The built code, as users run it (npm run bench builds first), with React's production build
+    // as the watch command selects it; the TypeScript sources only when dist/ is missing.
+    process.env.NODE_ENV = 'production'
+    const built = existsSync(new URL('../../dist/src/watch/service.js', import.meta.url))
+    const {createWatch} = (built ? await import('../../dist/src/watch/service.js' as string) : await import('../../src/watch/service.js')) as typeof import('../../src/watch/service.js')
+    const {runDashboard} = (built ? await import('../../dist/src/watch/ui/render.js' as string) : await import('../../src/watch/ui/render.js')) as typeof import('../../src/watch/ui/render.js')
+    const watch = createWatch({
+      from: null, netns: target?.netns ?? null, ovsRundir: target?.ovsRundir ?? null, load: null, loadTimeoutMs: 10_000,
+      durationMs: opts.seconds * 1000, save: null,
+    })
+    // A terminal-like sink: ink draws every frame as it would to a 120-column terminal.
+    const stdout = Object.assign(new PassThrough(), {isTTY: true, columns: 120, rows: 50}) as unknown as NodeJS.WriteStream
+    ;(stdout as unknown as PassThrough).resume()
+    const stdin = Object.assign(new PassThrough(), {isTTY: false}) as unknown as NodeJS.ReadStream
+    const sampleMs: number[] = []
+    let seen = 0
+    watch.store.subscribe(() => {
+      const f = watch.store.getSnapshot()
+      if (f.samples > seen && f.lastSampleMs !== null) sampleMs.push(f.lastSampleMs)
+      seen = f.samples
+    })
+    const cpu0 = nodeCpuMs()
+    const children0 = childrenCpuMs()
+    const t0 = performance.now()
+    await runDashboard({session: watch.session, store: watch.store, intervalMs: opts.intervalMs, saveDir: () => '/nonexistent', stdout, stdin})
+    const wallMs = performance.now() - t0
+    const node = nodeCpuMs() - cpu0
+    const children = childrenCpuMs() - children0
+    const sorted = sampleMs.slice(1).sort((a, b) => a - b) // the first is the full before snapshot
+    const cpuPct = ((node + children) / wallMs) * 100
+    return {
+      host: target ? 'lab' : 'stubs',
+      code: built ? 'dist' : 'src',
+      seconds: Math.round(wallMs / 100) / 10,
+      intervalMs: opts.intervalMs,
+      samples: watch.store.getSnapshot().samples,
+      cpuPct: Math.round(cpuPct * 100) / 100,
+      nodeCpuMs: Math.round(node),
+      childrenCpuMs: Math.round(children),
+      sampleMsMedian: sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)]! : null,
+      sampleMsMax: sorted.length > 0 ? sorted[sorted.length - 1]! : null,
+      targetPct: WATCH_CPU_TARGET_PCT,
+      pass: cpuPct < WATCH_CPU_TARGET_PCT,
+    }
+  } finally {
+    if (stubs) {
+      delete process.env.DPDK_DOCTOR_PATH
+      rmSync(stubs, {recursive: true, force: true})
+    }
+  }
+}
+
+/** For the bench runner: the measurement in its own process (its CPU figures are the watch's alone). */
+export function benchWatchCpu(root: string, opts: {seconds?: number; host?: 'lab' | 'stubs' | 'auto'} = {}): Promise<WatchCpuResult> {
+  const args = ['--import', 'tsx', join(root, 'test/bench/watch-cpu.ts'), '--json', '--seconds', String(opts.seconds ?? 60)]
+  if (opts.host === 'lab') args.push('--lab')
+  if (opts.host === 'stubs') args.push('--stubs')
+  const env = {...process.env}
+  delete env.CI // ink treats any CI as "print the last frame only": measure the real drawing
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {cwd: root, env, stdio: ['ignore', 'pipe', 'inherit']})
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+    child.once('error', reject)
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as WatchCpuResult) : reject(new Error(`watch-cpu bench exited ${code}`))))
+  })
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2)
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag)
+    return i >= 0 ? argv[i + 1] : undefined
+  }
+  const {parseDuration} = await import('../../src/util/argv.js')
+  const result = await measureWatchCpu({
+    seconds: Number(value('--seconds') ?? 60),
+    intervalMs: parseDuration(value('--interval') ?? '1s'),
+    host: argv.includes('--lab') ? 'lab' : argv.includes('--stubs') ? 'stubs' : 'auto',
+  })
+  if (argv.includes('--json')) {
+    process.stdout.write(JSON.stringify(result) + '\n')
+  } else {
+    console.log(
+      `watch sampler CPU (${result.host}, ${result.intervalMs} ms interval, ${result.seconds} s, ${result.samples} samples): ` +
+        `${result.cpuPct} % of one core (node ${result.nodeCpuMs} ms + commands ${result.childrenCpuMs} ms); ` +
+        `a sample takes ${result.sampleMsMedian ?? '-'} ms median, ${result.sampleMsMax ?? '-'} ms max; target < ${result.targetPct} %: ${result.pass ? 'PASS' : 'FAIL'}`,
+    )
+  }
+  // ink and the store may leave handles; the figure is out.
+  process.exit(0)
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main()
