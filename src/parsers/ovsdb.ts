@@ -57,164 +57,219 @@ export function convertDatum(value: unknown): OvsdbDatum | null {
   return convertAtom(value)
 }
 
+/** Whether convertDatum would accept a cell, checked without building anything. */
+function isDatum(value: unknown): boolean {
+  if (Array.isArray(value) && value.length === 2 && value[0] === 'set') {
+    return Array.isArray(value[1]) && value[1].every((element) => convertAtom(element) !== null)
+  }
+  if (Array.isArray(value) && value.length === 2 && value[0] === 'map') {
+    return Array.isArray(value[1]) && value[1].every((pair) => Array.isArray(pair) && pair.length === 2 && convertAtom(pair[0]) !== null && convertAtom(pair[1]) !== null)
+  }
+  return convertAtom(value) !== null
+}
+
+/**
+ * A table as parsed: its headings and its rows of JSON cells, each checked, not converted (a cell
+ * that is not OVSDB JSON is replaced by undefined, with a warning): views convert only what they read.
+ */
+interface JsonTable {
+  headings: string[]
+  rows: unknown[][]
+}
+
+function readTable(text: string): ParseResult<JsonTable> {
+  if (text.trim() === '') return fail('ovsdb: empty output')
+  const parsed = parseJson(text)
+  if (!parsed.ok) return fail(`ovsdb: ${parsed.error}`)
+  const table = parsed.value
+  if (!isRecord(table) || !Array.isArray(table.data) || !Array.isArray(table.headings)) {
+    return fail('ovsdb: expected {"data": [...], "headings": [...]}')
+  }
+  const headings = table.headings
+  if (!headings.every((h): h is string => typeof h === 'string')) return fail('ovsdb: headings are not strings')
+  const warnings: string[] = []
+  const rows: unknown[][] = []
+  for (const [i, data] of table.data.entries()) {
+    if (!Array.isArray(data) || data.length !== headings.length) {
+      warnings.push(`row ${i}: ${Array.isArray(data) ? data.length : 'no'} cells for ${headings.length} headings, skipped`)
+      continue
+    }
+    for (let column = 0; column < headings.length; column++) {
+      if (isDatum(data[column])) continue
+      warnings.push(`row ${i}: column ${headings[column]} is not OVSDB JSON, dropped`)
+      data[column] = undefined
+    }
+    rows.push(data)
+  }
+  return ok({headings, rows}, warnings)
+}
+
 export function parseOvsdbTable(text: string): ParseResult<OvsdbRow[]> {
   return guard('ovsdb', () => {
-    if (text.trim() === '') return fail('ovsdb: empty output')
-    const parsed = parseJson(text)
-    if (!parsed.ok) return fail(`ovsdb: ${parsed.error}`)
-    const table = parsed.value
-    if (!isRecord(table) || !Array.isArray(table.data) || !Array.isArray(table.headings)) {
-      return fail('ovsdb: expected {"data": [...], "headings": [...]}')
-    }
-    const headings = table.headings
-    if (!headings.every((h): h is string => typeof h === 'string')) return fail('ovsdb: headings are not strings')
-    const warnings: string[] = []
-    const rows: OvsdbRow[] = []
-    for (const [i, data] of table.data.entries()) {
-      if (!Array.isArray(data) || data.length !== headings.length) {
-        warnings.push(`row ${i}: ${Array.isArray(data) ? data.length : 'no'} cells for ${headings.length} headings, skipped`)
-        continue
-      }
+    const table = readTable(text)
+    if (!table.ok) return table
+    const {headings, rows} = table.value
+    const converted = rows.map((data) => {
       const row: OvsdbRow = {}
       headings.forEach((heading, column) => {
-        const datum = convertDatum(data[column])
-        if (datum === null) warnings.push(`row ${i}: column ${heading} is not OVSDB JSON, dropped`)
-        else row[heading] = datum
+        if (data[column] !== undefined) row[heading] = convertDatum(data[column])!
       })
-      rows.push(row)
-    }
-    return ok(rows, warnings)
+      return row
+    })
+    return ok(converted, table.warnings)
   })
 }
 
 // ---------------------------------------------------------------- typed views
 
 /**
- * Column readers. OVS prints a one-element set as the bare atom and an optional value ("min 0 max 1")
- * as a set of zero or one element, so each reader accepts both shapes.
+ * Column readers, given a row's JSON cell (undefined when absent or dropped), which each converts
+ * once. OVS prints a one-element set as the bare atom and an optional value ("min 0 max 1") as a set
+ * of zero or one element, so each reader accepts both shapes.
  */
-function atoms(datum: OvsdbDatum | undefined): OvsdbAtom[] {
+function toDatum(cell: unknown): OvsdbDatum | undefined {
+  return cell === undefined ? undefined : (convertDatum(cell) ?? undefined)
+}
+
+function atoms(cell: unknown): OvsdbAtom[] {
+  const datum = toDatum(cell)
   if (datum === undefined) return []
   if (Array.isArray(datum)) return datum
   if (isAtom(datum)) return [datum]
   return []
 }
 
-function optionalAtom(datum: OvsdbDatum | undefined): OvsdbAtom | null {
-  const list = atoms(datum)
+function optionalAtom(cell: unknown): OvsdbAtom | null {
+  const list = atoms(cell)
   return list.length === 1 ? (list[0] ?? null) : null
 }
 
-function optionalString(datum: OvsdbDatum | undefined): string | null {
-  const atom = optionalAtom(datum)
+function optionalString(cell: unknown): string | null {
+  const atom = optionalAtom(cell)
   return typeof atom === 'string' ? atom : null
 }
 
-function optionalInt(datum: OvsdbDatum | undefined): number | null {
-  const atom = optionalAtom(datum)
+function optionalInt(cell: unknown): number | null {
+  const atom = optionalAtom(cell)
   return typeof atom === 'number' && Number.isInteger(atom) ? atom : null
 }
 
-function stringList(datum: OvsdbDatum | undefined): string[] {
-  return atoms(datum).filter((a): a is string => typeof a === 'string')
+function stringList(cell: unknown): string[] {
+  return atoms(cell).filter((a): a is string => typeof a === 'string')
 }
 
-function stringMap(datum: OvsdbDatum | undefined): Record<string, string> {
+/** A map column with its values as text; the converted map itself when they already are. */
+function stringMap(cell: unknown): Record<string, string> {
+  const datum = toDatum(cell)
   if (datum === undefined || Array.isArray(datum) || !isRecord(datum)) return {}
+  if (Object.values(datum).every((v) => typeof v === 'string')) return datum as Record<string, string>
   return Object.fromEntries(Object.entries(datum).map(([k, v]) => [k, String(v)]))
 }
 
-function numberMap(datum: OvsdbDatum | undefined): Record<string, number> {
+/** A map column's numeric values; the converted map itself when they all are. */
+function numberMap(cell: unknown): Record<string, number> {
+  const datum = toDatum(cell)
   if (datum === undefined || Array.isArray(datum) || !isRecord(datum)) return {}
+  if (Object.values(datum).every((v) => typeof v === 'number')) return datum as Record<string, number>
   const result: Record<string, number> = {}
   for (const [k, v] of Object.entries(datum)) if (typeof v === 'number') result[k] = v
   return result
 }
+
+/** A row's cell by heading; with a repeated heading, the last valid one (as a row object would keep). */
+type Cell = (heading: string) => unknown
 
 /** Rows of a table mapped to a typed view; rows without a uuid/name are skipped with a warning. */
 function typedView<T>(
   text: string,
   table: string,
   needsName: boolean,
-  view: (row: OvsdbRow, uuid: string, name: string) => T,
+  view: (cell: Cell, uuid: string, name: string) => T,
 ): ParseResult<T[]> {
-  const parsed = parseOvsdbTable(text)
+  const parsed = guard('ovsdb', () => readTable(text))
   if (!parsed.ok) return parsed
   return guard(`ovsdb ${table}`, () => {
     const warnings = [...parsed.warnings]
+    const columns = new Map<string, number[]>()
+    parsed.value.headings.forEach((heading, column) => columns.set(heading, [...(columns.get(heading) ?? []), column]))
     const result: T[] = []
-    for (const [i, row] of parsed.value.entries()) {
-      const uuid = optionalString(row._uuid)
-      const name = optionalString(row.name)
+    for (const [i, data] of parsed.value.rows.entries()) {
+      const cell: Cell = (heading) => {
+        const of = columns.get(heading) ?? []
+        for (let k = of.length - 1; k >= 0; k--) if (data[of[k]!] !== undefined) return data[of[k]!]
+        return undefined
+      }
+      const uuid = optionalString(cell('_uuid'))
+      const name = optionalString(cell('name'))
       if (uuid === null || (needsName && name === null)) {
         warnings.push(`${table} row ${i}: no _uuid${needsName ? '/name' : ''}, skipped`)
         continue
       }
-      result.push(view(row, uuid, name ?? ''))
+      result.push(view(cell, uuid, name ?? ''))
     }
     return ok(result, warnings)
   })
 }
 
 export function parseOpenVswitch(text: string): ParseResult<OvsOpenVswitch[]> {
-  return typedView(text, 'Open_vSwitch', false, (row, uuid) => {
-    const initialized = optionalAtom(row.dpdk_initialized)
+  return typedView(text, 'Open_vSwitch', false, (cell, uuid) => {
+    const initialized = optionalAtom(cell('dpdk_initialized'))
     return {
       uuid,
-      ovsVersion: optionalString(row.ovs_version),
-      dpdkVersion: optionalString(row.dpdk_version),
+      ovsVersion: optionalString(cell('ovs_version')),
+      dpdkVersion: optionalString(cell('dpdk_version')),
       dpdkInitialized: typeof initialized === 'boolean' ? initialized : null,
-      dbVersion: optionalString(row.db_version),
-      otherConfig: stringMap(row.other_config),
-      externalIds: stringMap(row.external_ids),
-      bridgeUuids: stringList(row.bridges),
-      ifaceTypes: stringList(row.iface_types),
+      dbVersion: optionalString(cell('db_version')),
+      otherConfig: stringMap(cell('other_config')),
+      externalIds: stringMap(cell('external_ids')),
+      bridgeUuids: stringList(cell('bridges')),
+      ifaceTypes: stringList(cell('iface_types')),
     }
   })
 }
 
 export function parseBridges(text: string): ParseResult<OvsBridge[]> {
-  return typedView(text, 'Bridge', true, (row, uuid, name) => ({
+  return typedView(text, 'Bridge', true, (cell, uuid, name) => ({
     uuid,
     name,
-    datapathType: optionalString(row.datapath_type) ?? '',
-    portUuids: stringList(row.ports),
-    otherConfig: stringMap(row.other_config),
-    externalIds: stringMap(row.external_ids),
+    datapathType: optionalString(cell('datapath_type')) ?? '',
+    portUuids: stringList(cell('ports')),
+    otherConfig: stringMap(cell('other_config')),
+    externalIds: stringMap(cell('external_ids')),
   }))
 }
 
 export function parsePorts(text: string): ParseResult<OvsPortRow[]> {
-  return typedView(text, 'Port', true, (row, uuid, name) => ({
+  return typedView(text, 'Port', true, (cell, uuid, name) => ({
     uuid,
     name,
-    interfaceUuids: stringList(row.interfaces),
-    tag: optionalInt(row.tag),
-    trunks: atoms(row.trunks).filter((a): a is number => typeof a === 'number'),
-    bondMode: optionalString(row.bond_mode),
-    otherConfig: stringMap(row.other_config),
+    interfaceUuids: stringList(cell('interfaces')),
+    tag: optionalInt(cell('tag')),
+    trunks: atoms(cell('trunks')).filter((a): a is number => typeof a === 'number'),
+    bondMode: optionalString(cell('bond_mode')),
+    otherConfig: stringMap(cell('other_config')),
   }))
 }
 
 export function parseInterfaces(text: string): ParseResult<OvsInterfaceRow[]> {
-  return typedView(text, 'Interface', true, (row, uuid, name) => ({
+  return typedView(text, 'Interface', true, (cell, uuid, name) => ({
     uuid,
     name,
-    type: optionalString(row.type) ?? '',
-    ofport: optionalInt(row.ofport),
-    error: optionalString(row.error),
-    adminState: optionalString(row.admin_state),
-    linkState: optionalString(row.link_state),
-    linkSpeed: optionalInt(row.link_speed),
-    linkResets: optionalInt(row.link_resets),
-    mtu: optionalInt(row.mtu),
-    mtuRequest: optionalInt(row.mtu_request),
-    macInUse: optionalString(row.mac_in_use),
-    options: stringMap(row.options),
-    status: stringMap(row.status),
-    statistics: numberMap(row.statistics),
-    otherConfig: stringMap(row.other_config),
-    externalIds: stringMap(row.external_ids),
+    type: optionalString(cell('type')) ?? '',
+    ofport: optionalInt(cell('ofport')),
+    error: optionalString(cell('error')),
+    adminState: optionalString(cell('admin_state')),
+    linkState: optionalString(cell('link_state')),
+    linkSpeed: optionalInt(cell('link_speed')),
+    linkResets: optionalInt(cell('link_resets')),
+    mtu: optionalInt(cell('mtu')),
+    mtuRequest: optionalInt(cell('mtu_request')),
+    macInUse: optionalString(cell('mac_in_use')),
+    options: stringMap(cell('options')),
+    status: stringMap(cell('status')),
+    statistics: numberMap(cell('statistics')),
+    otherConfig: stringMap(cell('other_config')),
+    externalIds: stringMap(cell('external_ids')),
   }))
 }
 
