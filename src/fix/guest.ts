@@ -76,7 +76,9 @@ export function planGuests(state: HostState, ip: IpState, diagnosis: Diagnosis, 
     if (!ports.some((p) => p.name === name)) warnings.push(`--vm-address ${name}: no vhost-user port of that name on the bridge`)
   }
 
-  const chosen = opts.vmSubnet ? {subnet: parseSubnet(opts.vmSubnet).network, why: '--vm-subnet'} : defaultSubnet(ip, devices, diagnosis)
+  // The VMs' segment is the bridge's: infer from its internal port, not from a kernel NIC the plan also touches.
+  const internal = devices.filter((d) => bridges.some((b) => b.name === d))
+  const chosen = opts.vmSubnet ? {subnet: parseSubnet(opts.vmSubnet).network, why: '--vm-subnet'} : defaultSubnet(ip, internal.length > 0 ? internal : devices, diagnosis)
   const taken = new Set<string>(ip.links.flatMap((l) => l.addr_info.map((a) => a.local)))
   if (diagnosis.load?.target) taken.add(diagnosis.load.target)
   for (const a of Object.values(opts.vmAddresses)) taken.add(a.split('/')[0]!)
