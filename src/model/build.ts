@@ -193,7 +193,7 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
         const n = Number(e.port)
         portName = shownOf(br)?.get(n) ?? ovsNames.get(`${br}\u0000${n}`) ?? null
       }
-      fdb.push({...e, bridge: br, portName})
+      fdb.push({bridge: br, port: e.port, vlan: e.vlan, mac: e.mac, age: e.age, static: e.static, portName})
     }
   }
 
@@ -255,6 +255,13 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
 
   // The DPDK port's kernel twin: same PCI device (mlx5 bifurcation), else a host NIC whose own MAC
   // the bridge learned on the DPDK port (it sits on the same wire: the seed's FDB signature).
+  // MACs learned on each DPDK port (bridge -> port name -> MACs), in one pass over the FDB.
+  const learnedOn = new Map<string, Map<string, Set<string>>>()
+  for (const p of dpdkPorts) {
+    if (!learnedOn.has(p.bridge)) learnedOn.set(p.bridge, new Map())
+    learnedOn.get(p.bridge)!.set(p.name, new Set())
+  }
+  for (const e of fdb) if (e.portName !== null) learnedOn.get(e.bridge)?.get(e.portName)?.add(e.mac.toLowerCase())
   for (const p of dpdkPorts) {
     const byPci = interfaces.find((i) => i.role === 'dpdk-twin' && i.ovsPort === p.name)
     if (byPci) {
@@ -262,7 +269,7 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
       p.kernelTwinBy = 'pci'
       continue
     }
-    const learned = new Set(fdb.filter((e) => e.bridge === p.bridge && e.portName === p.name).map((e) => e.mac.toLowerCase()))
+    const learned = learnedOn.get(p.bridge)!.get(p.name)!
     const sameWire = interfaces.find((i) => i.role === 'physical' && i.mac !== null && learned.has(i.mac.toLowerCase()))
     if (sameWire) {
       p.kernelTwin = sameWire.ifname
