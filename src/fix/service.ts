@@ -189,8 +189,15 @@ export async function applyFix(req: ApplyRequest): Promise<ApplyResult & {exitCo
     const journal = readJournal(paths, result.id)
     journal.loadBefore = before
     writeJournal(paths, journal)
-    const after = await measure({...req, runner, load: req.loadAfter ?? req.load ?? null, netns: plan.host.netns, ovsRundir: plan.host.ovsRundir})
-    result.loads = {before, after}
+    // While the VMs still wait for their new addresses, a load now would only measure a half-done fix.
+    const guestPending = plan.guest.some((g) => g.address !== null) && !req.loadAfter
+    if (guestPending) {
+      result.loads = {before, after: null}
+      result.warnings.push(`the after measurement waits for the guest step: apply the network-config file(s), then measure and confirm: dpdk-doctor fix --confirm ${result.id} --load "<the load>"`)
+    } else {
+      const after = await measure({...req, runner, load: req.loadAfter ?? req.load ?? null, netns: plan.host.netns, ovsRundir: plan.host.ovsRundir})
+      result.loads = {before, after}
+    }
   }
   if (result.status === 'applied' && result.id && req.interactive && !req.yes && result.timer.deadline) {
     const left = Math.max(0, new Date(result.timer.deadline).getTime() - Date.now())

@@ -1,8 +1,9 @@
 /**
- * npm run lab -- deps | up | break | fix | status | env | down
+ * npm run lab -- deps | up | break | fix | guest-config FILE | status | env | down
  *
  * Progress goes to stderr; only `env` (shell exports) and `status` (a summary) write to stdout.
  */
+import {applyGuestConfig} from './guest.js'
 import {breakHost, deps, down, envExports, fixHost, formatStatus, status, up} from './lab.js'
 
 const USAGE = `usage: npm run lab -- <verb>
@@ -11,6 +12,8 @@ const USAGE = `usage: npm run lab -- <verb>
   up       build the lab (namespaces, OVS-DPDK, vhost-user VM, iperf3 server); idempotent
   break    BROKEN config: IPs on ovsbr0, VM traffic bypasses DPDK (target 172.16.0.2)
   fix      FIXED config: pure L2, VM traffic goes through dpdk0 (target 10.10.1.20)
+  guest-config FILE
+           apply a cloud-init network-config v2 file (as \`dpdk-doctor fix --guest-config-dir\` writes) to the VM in lab-vm0
   status   what is up; exit 0 if the lab is up, 1 if not
   env      print shell exports: eval "$(npm run -s lab -- env)"
   down     stop everything the lab started and remove its namespaces; idempotent
@@ -20,6 +23,11 @@ env: DPDK_DOCTOR_LAB_DIR (default /tmp/dpdk-doctor-lab), LAB_MEM=nohuge, LAB_HUG
 
 async function main(argv: string[]): Promise<number> {
   const verb = argv[0]
+  if (verb === 'guest-config' && argv.length === 2) {
+    const done = await applyGuestConfig(argv[1]!)
+    process.stderr.write(`[lab] VM ${done.ifname}: ${done.addresses.join(', ') || 'no address'}${done.routes.map((r) => `; ${r.to} via ${r.via}`).join('')}\n`)
+    return 0
+  }
   if (argv.length !== 1) {
     process.stderr.write(USAGE)
     return 2
