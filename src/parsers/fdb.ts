@@ -59,13 +59,18 @@ function parseTextFdb(text: string, bridge: string | null): ParseResult<FdbEntry
   let hasBridgeColumn = false
   let currentBridge = bridge
   for (const line of lines(text)) {
-    const tokens = line.trim().split(/\s+/).filter((t) => t !== '')
-    if (tokens.length === 0) continue
-    const lower = tokens.map((t) => t.toLowerCase())
-    if (lower.includes('mac') && lower.includes('vlan')) {
-      sawHeader = true
-      hasBridgeColumn = lower[0] === 'bridge'
-      continue
+    const trimmed = line.trim()
+    if (trimmed === '') continue
+    const tokens = trimmed.split(/\s+/)
+    // A header names the mac and vlan columns; only a line that contains both words can be one.
+    const lowerLine = trimmed.toLowerCase()
+    if (lowerLine.includes('mac') && lowerLine.includes('vlan')) {
+      const lower = lowerLine.split(/\s+/)
+      if (lower.includes('mac') && lower.includes('vlan')) {
+        sawHeader = true
+        hasBridgeColumn = lower[0] === 'bridge'
+        continue
+      }
     }
     let row = tokens
     if (hasBridgeColumn && tokens.length === 5) {
