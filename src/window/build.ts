@@ -87,10 +87,12 @@ function candidates(last: HostState): Candidate[] {
   return [...fromPorts, ...fromKernel]
 }
 
-function pathDelta(c: Candidate, samples: HostState[]): PathDelta | null {
-  const series = (key: CounterKey) => seriesDelta(samples.map((s): Point => ({t: ms(s.takenAt), value: c.counters(s)?.[key] ?? null})))
+/** `times` are the samples' takenAt in ms, parsed once for every candidate. */
+function pathDelta(c: Candidate, samples: HostState[], times: number[]): PathDelta | null {
+  const counters = samples.map((s) => c.counters(s))
+  const series = (key: CounterKey) => seriesDelta(counters.map((cs, i): Point => ({t: times[i]!, value: cs?.[key] ?? null})))
   const rxP = series('rxPackets'), txP = series('txPackets'), rxB = series('rxBytes'), txB = series('txBytes')
-  const known = samples.filter((s) => c.counters(s) !== null).length
+  const known = counters.filter((cs) => cs !== null).length
   if (known < 2) return null
   const rxD = series('rxDropped'), txD = series('txDropped')
   const sumRates = (a: number[], b: number[]) => a.map((v, i) => v + (b[i] ?? 0))
@@ -102,8 +104,8 @@ function pathDelta(c: Candidate, samples: HostState[]): PathDelta | null {
     txPackets: txP.delta,
     rxBytes: rxB.delta,
     txBytes: txB.delta,
-    rxDropped: samples.some((s) => c.counters(s)?.rxDropped != null) ? rxD.delta : null,
-    txDropped: samples.some((s) => c.counters(s)?.txDropped != null) ? txD.delta : null,
+    rxDropped: counters.some((cs) => cs?.rxDropped != null) ? rxD.delta : null,
+    txDropped: counters.some((cs) => cs?.txDropped != null) ? txD.delta : null,
     byteShare: null,
     packetShare: null,
     bytesPerSec: known > 2 ? rateOf(sumRates(rxB.rates, txB.rates)) : null,
@@ -226,7 +228,8 @@ export function buildWindow(
   const startMs = ms(before.takenAt)
   const endMs = ms(during.takenAt)
   const warnings: string[] = []
-  const paths = candidates(during).map((c) => pathDelta(c, samples)).filter((p): p is PathDelta => p !== null)
+  const times = samples.map((s) => ms(s.takenAt))
+  const paths = candidates(during).map((c) => pathDelta(c, samples, times)).filter((p): p is PathDelta => p !== null)
   for (const p of paths) if (p.counterReset) warnings.push(`${p.name}: a counter went backwards during the window (reset or wrap); counted from zero after it`)
   const inWindow = loadBytesInWindow(load?.result ?? null, startMs, endMs)
   const mainBefore = before.mainThreadPackets
