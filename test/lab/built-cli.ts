@@ -22,7 +22,7 @@ function newestMtime(dir: string): number {
  * A private copy of the built CLI (bin/, dist/, package.json, the oclif manifest; node_modules
  * linked), so that a rebuild in the shared tree (`rm -rf dist`) cannot pull it away mid-run.
  * `npm test` builds first and that build is used; when dist/ is missing, half-built or older than
- * the sources, the sources are compiled into the private copy instead (never into the shared dist/).
+ * the sources, the sources are copied and built there with `npm run build` (never the shared dist/).
  */
 export async function privateCli(say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
   const diagnoseJs = path.join(ROOT, 'dist', 'commands', 'diagnose.js')
@@ -42,13 +42,15 @@ export async function privateCli(say: (line: string) => void = (l) => process.st
     if (!usable()) throw new Error('dist/ changed while copying')
     return dir
   } catch (error) {
-    say(`${(error as Error).message}: compiling the sources into ${dir}/dist`)
+    // Build a private copy of the sources with the project's own build script (tsc, the esbuild
+    // fast-path bundle, the oclif manifest), never into the shared dist/.
+    say(`${(error as Error).message}: building the sources in ${dir}`)
     fs.rmSync(path.join(dir, 'dist'), {recursive: true, force: true})
     fs.rmSync(path.join(dir, 'oclif.manifest.json'), {force: true})
-    // tsc emits even with type errors elsewhere in a shared tree; without a manifest oclif finds the commands itself.
-    const tsc = await execa(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json'), '--outDir', path.join(dir, 'dist')], {reject: false, stdin: 'ignore', timeout: 180_000})
-    if (!fs.existsSync(path.join(dir, 'dist', 'commands', 'diagnose.js'))) throw new Error(`tsc produced no CLI: ${String(tsc.stdout).slice(0, 2000)}`)
-    if (tsc.exitCode !== 0) say(`tsc reported type errors (first: ${String(tsc.stdout).split('\n')[0]}); testing what it emitted`)
+    for (const d of ['commands', 'src', 'rules']) fs.cpSync(path.join(ROOT, d), path.join(dir, d), {recursive: true})
+    fs.copyFileSync(path.join(ROOT, 'tsconfig.json'), path.join(dir, 'tsconfig.json'))
+    const build = await execa('npm', ['run', 'build'], {cwd: dir, reject: false, stdin: 'ignore', timeout: 240_000, all: true})
+    if (build.exitCode !== 0) throw new Error(`npm run build of the current sources failed (exit ${build.exitCode}):\n${String(build.all).slice(-3000)}`)
     return dir
   }
 }
