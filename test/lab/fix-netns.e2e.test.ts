@@ -253,6 +253,28 @@ describe('lock-out prevention (SAFETY B13)', () => {
   })
 })
 
+describe('saved plans (SAFETY A3)', () => {
+  it('a plan saved with --plan-out is refused (exit 11, nothing changed) once an address was added to ovsbr0; a fresh one applies', async () => {
+    const ns = makeNamespace({defaultRoute: false})
+    const planFile = join(stateDir, 'plan.json')
+    const planned = await cli(['fix', '--netns', ns, '--plan-out', planFile, '--json'])
+    expect(planned.exitCode, planned.stderr).toBe(0)
+    ip(ns, 'addr', 'add', '10.10.1.7/24', 'dev', 'ovsbr0')
+    const before = snapshot(ns)
+    const stale = await cli(['fix', '--apply', '--yes', '--plan', planFile, '--json'])
+    expect(stale.exitCode).toBe(11)
+    expect(json(stale.stdout).error.message).toContain('plan is stale')
+    expect(snapshot(ns)).toEqual(before)
+    expect(journals()).toEqual([])
+
+    const fresh = await cli(['fix', '--netns', ns, '--plan-out', planFile, '--json'])
+    expect(fresh.exitCode).toBe(0)
+    const applied = await cli(['fix', '--apply', '--yes', '--plan', planFile, '--confirm-timeout', '60s', '--json'])
+    expect(applied.exitCode, applied.stdout + applied.stderr).toBe(0)
+    expect((json(applied.stdout).steps as Array<{argv: string[]}>).map((s) => s.argv)).toEqual((json(fresh.stdout).steps as Array<{argv: string[]}>).map((s) => s.argv))
+  })
+})
+
 describe('idempotency and the lock (SAFETY A6, A11)', () => {
   it('apply twice: the second run changes nothing and says so', async () => {
     const ns = makeNamespace({defaultRoute: false})
