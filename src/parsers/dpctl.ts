@@ -1,7 +1,7 @@
 /** `ovs-appctl dpctl/show -s` and `ovs-appctl dpif/show`. */
 
 import type {DatapathPortStats, DpctlDatapath, DpctlPort, DpctlShow, DpifPort, DpifShow, ParseResult} from './types.js'
-import {fail, guard, isUnknownToken, lines, ok, toInt} from './util.js'
+import {fail, guard, lines, ok, toInt} from './util.js'
 
 /**
  * "(dpdk: k=v, k=v)" -> type and config. Pairs are joined by ", " (smap formatting); a value such as
@@ -34,7 +34,7 @@ function colonTokens(text: string): Map<string, number | null> {
   const tokens = new Map<string, number | null>()
   for (const m of text.matchAll(/([A-Za-z_/]+):\s*(\S+)/g)) {
     const value = m[2] ?? ''
-    tokens.set((m[1] ?? '').toLowerCase(), isUnknownToken(value) ? null : toInt(value))
+    tokens.set((m[1] ?? '').toLowerCase(), toInt(value)) // null for "?" and other unknown tokens too
   }
   return tokens
 }

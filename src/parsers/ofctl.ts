@@ -1,7 +1,7 @@
 /** `ovs-ofctl show BR` and `ovs-ofctl dump-ports BR`. */
 
 import type {OfctlPortCounters, OfctlPortStats, OfctlShowPort, ParseResult} from './types.js'
-import {fail, guard, isUnknownToken, lines, ok, toInt} from './util.js'
+import {fail, guard, lines, ok, toInt} from './util.js'
 
 function portId(token: string): number | 'LOCAL' | null {
   if (token.toUpperCase() === 'LOCAL') return 'LOCAL'
@@ -48,7 +48,7 @@ function counters(text: string): OfctlPortCounters {
   const values = new Map<string, number | null>()
   for (const m of text.matchAll(/([a-z]+)=\s*([^,\s]+)/gi)) {
     const value = m[2] ?? ''
-    values.set((m[1] ?? '').toLowerCase(), isUnknownToken(value) ? null : toInt(value))
+    values.set((m[1] ?? '').toLowerCase(), toInt(value)) // null for "?" and other unknown tokens too
   }
   const get = (key: string): number | null => values.get(key) ?? null
   return {packets: get('pkts'), bytes: get('bytes'), drop: get('drop'), errs: get('errs')}
