@@ -45,6 +45,7 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown, 10 refused (would cut th
     'no-revert-timer': Flags.boolean({description: 'Do not arm the revert timer (only with --force).'}),
     'confirm-timeout': Flags.string({description: 'Roll back after this long unless confirmed (e.g. 120s, 5m).', default: '120s'}),
     'allow-irreversible': Flags.boolean({description: 'Also run steps without a known undo.'}),
+    persist: Flags.boolean({description: 'With --apply: also make the persistence edits the plan shows (journaled; rollback restores the files).', dependsOn: ['apply']}),
     'force-unlock': Flags.string({description: 'Take over a stale lock with exactly this lock id (printed in the error).'}),
     load: Flags.string({description: 'Measure this load (no shell) before and after apply, or after the change with --confirm; prints a before/after table.'}),
     'load-after': Flags.string({description: 'With --apply: a different load for the after measurement (e.g. a new target).', dependsOn: ['apply']}),
@@ -94,7 +95,7 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown, 10 refused (would cut th
         const interactive = Boolean(process.stdin.isTTY) && !this.jsonEnabled()
         const result = await applyFix({
           ...common, from: null, planFile: flags.plan ?? null, load, loadAfter: flags['load-after'] ? splitCommand(flags['load-after']) : null,
-          yes: flags.yes, interactive, force: flags.force, noRevertTimer: flags['no-revert-timer'], allowIrreversible: flags['allow-irreversible'],
+          yes: flags.yes, interactive, force: flags.force, persist: flags.persist, noRevertTimer: flags['no-revert-timer'], allowIrreversible: flags['allow-irreversible'],
           confirmTimeoutMs: parseDuration(flags['confirm-timeout']), forceUnlock: flags['force-unlock'] ?? null,
           ask: askYes, showPlan: (plan) => print(renderPlan(plan, style, process.stdout.columns ?? 120)),
         })

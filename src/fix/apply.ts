@@ -16,6 +16,7 @@ import type {IpState} from './ip-state.js'
 import {acquireLock} from './lock.js'
 import {computeProtectedSet, impactOf} from './protected.js'
 import type {RevertTimer} from './revert-timer.js'
+import {applyEdits, snapshotFiles, staleEdits} from './persist.js'
 import {differences, runRollback} from './rollback.js'
 import {newPlanId} from './planner.js'
 import {writeJournal} from './state-files.js'
@@ -45,6 +46,8 @@ export interface ApplyContext {
   progress?: (line: string) => void
   /** Pause after each applied step (DPDK_DOCTOR_STEP_PAUSE_MS): watch a change step by step; tests use it to interrupt mid-apply. */
   stepPauseMs?: number
+  /** --persist: also make the plan's persistence edits once the change is verified. */
+  persist?: boolean
 }
 
 /** ip's answers when the thing to delete is already gone: the step is done, not failed. */
@@ -118,11 +121,17 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
     if (irreversible.length > 0 && !ctx.allowIrreversible) {
       throw refusal('E_IRREVERSIBLE', `refusing to apply: ${irreversible.map((s) => `${s.id} ${s.what}`).join('; ')} cannot be undone (the prior value is unknown); nothing was changed`, FIX_EXIT.NEEDS_CONSENT, ['Apply it by hand, or pass --allow-irreversible.'])
     }
+    if (ctx.persist) {
+      const stale = staleEdits(plan.persistence)
+      if (stale.length > 0) {
+        throw refusal('E_STALE_PLAN', `plan is stale: ${stale.join('; ')}; nothing was changed`, FIX_EXIT.STALE_PLAN, ['Make a new plan, or apply without --persist and edit the files by hand.'])
+      }
+    }
     if (ctx.noRevertTimer && !ctx.force) {
       throw refusal('E_NEEDS_FORCE', '--no-revert-timer needs --force: without the timer nothing reverts a change that cuts you off', FIX_EXIT.NEEDS_CONSENT, ['Keep the timer and confirm with dpdk-doctor fix --confirm <id>.'])
     }
 
-    const base = {schema: APPLY_SCHEMA, planId: plan.id, guest: plan.guest, loads: null, confirmed: false} as const
+    const base = {schema: APPLY_SCHEMA as typeof APPLY_SCHEMA, planId: plan.id, guest: plan.guest, loads: null as ApplyResult['loads'], confirmed: false, persisted: [] as string[]}
     if (pending.length === 0) {
       appendAudit(paths, {kind: 'result', action: 'apply', changeId: null, planId: plan.id, outcome: 'no-changes', exitCode: 0, fingerprintBefore: liveFingerprint, fingerprintAfter: liveFingerprint}, ctx.env)
       return {
@@ -144,6 +153,7 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
           return {ifname: dev, flags: link?.flags ?? [], mtu: link?.mtu ?? null, operstate: link?.operstate ?? null, addresses: link?.addr_info ?? []}
         }),
         routes: routesTouching(live, touched),
+        ...(ctx.persist && plan.persistence.length > 0 ? {files: snapshotFiles(plan.persistence)} : {}),
       },
       steps: steps.map((s) => ({...s, status: pending.includes(s) ? 'pending' : 'already-done'})),
       timer: {pid: null, deadline: null, armedAt: null},
@@ -245,6 +255,10 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
         : finish('rollback-failed', `verification failed (${problems.join('; ')}) and the rollback did not restore everything: ${rb.problems.join('; ')}`, FIX_EXIT.ROLLBACK_FAILED, [...problems, ...rb.problems])
     }
 
+    if (ctx.persist && plan.persistence.length > 0) {
+      journal.persisted = applyEdits(plan.persistence)
+      base.persisted = journal.persisted
+    }
     journal.status = 'applied'
     writeJournal(paths, journal)
     const timerNote = journal.timer.deadline

@@ -44,7 +44,7 @@ export function renderPlan(plan: FixPlan, style: Style, width = 120): string {
     }
   }
   if (plan.persistence.length > 0) {
-    out.push('', style.bold('Persistence: these would put the addresses back at boot (apply does not edit them):'))
+    out.push('', style.bold('Persistence: these would put the addresses back at boot (apply edits them only with --persist):'))
     for (const e of plan.persistence) {
       out.push(`  ${e.file}:${e.line} (${e.kind}) ${e.why}`, `    - ${e.text.trim()}`, e.replacement === null ? '    (delete the line)' : `    + ${e.replacement.trim()}`)
     }
@@ -87,6 +87,7 @@ export function renderApply(r: ApplyResult, style: Style): string {
     out.push('', style.bold('Now the guest side:'), ...r.guest.map((g) => `  ${g.port}: ${g.note}${g.file ? ` (${g.file})` : ''}`))
     if (files.length === 0) out.push('  (write the files with --guest-config-dir DIR)')
   }
+  if (r.persisted.length > 0) out.push('', `persisted: edited ${r.persisted.join(', ')} (a rollback restores them)`)
   if (r.confirmed) out.push(style.green(`confirmed: ${r.id} stays`))
   for (const w of r.warnings) out.push(style.yellow(`warning: ${w}`))
   return out.join('\n')

@@ -9,6 +9,7 @@ import {
   addrReplaceArgv, deviceSnapshot, hasAddress, hasRoute, linkArpArgv, linkOf, linkUpArgv, normalRoute, readIpState, routeReplaceArgv, routesTouching,
 } from './ip-state.js'
 import type {IpState} from './ip-state.js'
+import {restoreFiles} from './persist.js'
 import type {Journal, StepOutcome} from './types.js'
 
 export interface RollbackRun {
@@ -82,6 +83,8 @@ export async function runRollback(runner: Runner, journal: Journal): Promise<Rol
   for (const r of routes) {
     if (!hasRoute(live, r)) await run(routeReplaceArgv(netns, r), `restore route ${r.dst}`)
   }
+  // 4. config files edited by --persist, back to their journaled content.
+  for (const path of restoreFiles(journal.prior.files ?? [])) commands.push({id: `restore ${path}`, argv: ['restore-file', path], status: 'reverted', exitCode: 0, stderr: null})
   const after = await readIpState(runner, netns)
   return {commands, problems: differences(journal, after), changed: commands.length > 0}
 }

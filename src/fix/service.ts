@@ -141,6 +141,8 @@ export interface ApplyRequest extends PlanRequest {
   confirmTimeoutMs: number
   forceUnlock: string | null
   loadAfter?: string[] | null
+  /** Also make the persistence edits (netplan, ifupdown, NetworkManager, the setup script). */
+  persist?: boolean
   timer?: RevertTimer
   machineId?: string | null
   /** Asks a yes/no question on the terminal; false on timeout. */
@@ -182,7 +184,7 @@ export async function applyFix(req: ApplyRequest): Promise<ApplyResult & {exitCo
     machineId: req.machineId !== undefined ? req.machineId : hostInfo({netns: null, ovsRundir: null}).machineId,
     checkFingerprint: req.planFile !== null, force: req.force, noRevertTimer: req.noRevertTimer, allowIrreversible: req.allowIrreversible,
     confirmTimeoutMs: req.confirmTimeoutMs, forceUnlock: req.forceUnlock, progress: req.progress,
-    stepPauseMs: Number(env.DPDK_DOCTOR_STEP_PAUSE_MS ?? 0) || 0,
+    stepPauseMs: Number(env.DPDK_DOCTOR_STEP_PAUSE_MS ?? 0) || 0, persist: req.persist ?? false,
   })
   if (result.status === 'applied' && result.id && (req.load || req.loadAfter)) {
     const paths = statePaths(env)

@@ -2,7 +2,7 @@
  * Where fix keeps its state: the journal (one fsync'd JSON file per change, 0600), the lock and
  * the audit log. DPDK_DOCTOR_STATE_DIR puts all three under one directory (tests, unusual hosts).
  */
-import {closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync} from 'node:fs'
+import {chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {DoctorError} from '../errors.js'
 import type {Journal} from './types.js'
@@ -40,16 +40,17 @@ function fsyncDir(dir: string): void {
 }
 
 /** Writes a file atomically and durably: temp file (0600) in the same directory, fsync, rename, fsync the directory. */
-export function writeDurably(path: string, content: string): void {
+export function writeDurably(path: string, content: string, mode = 0o600): void {
   mkdirSync(dirname(path), {recursive: true, mode: 0o700})
   const tmp = `${path}.${process.pid}.tmp`
-  const fd = openSync(tmp, 'w', 0o600)
+  const fd = openSync(tmp, 'w', mode)
   try {
     writeSync(fd, content)
     fsyncSync(fd)
   } finally {
     closeSync(fd)
   }
+  chmodSync(tmp, mode) // the umask may have narrowed it
   renameSync(tmp, path)
   fsyncDir(dirname(path))
 }

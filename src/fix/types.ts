@@ -180,7 +180,11 @@ export interface Journal {
     devices: Array<{ifname: string; flags: string[]; mtu: number | null; operstate: string | null; addresses: RawAddr[]}>
     /** Routes through the devices or with their addresses as source, in every table (default routes included). */
     routes: RawRoute[]
+    /** --persist: the config files edited, whole, with their mode. */
+    files?: Array<{path: string; mode: number; content: string}>
   }
+  /** --persist: the edits made (file:line). */
+  persisted?: string[]
   /** Each step with its status and when it last changed (ISO time). */
   steps: Array<PlanStep & {status: StepStatus; at?: string}>
   timer: {pid: number | null; deadline: string | null; armedAt: string | null}
@@ -208,6 +212,8 @@ export interface ApplyResult {
   journal: string | null
   loads: BeforeAfter | null
   guest: GuestPlan[]
+  /** --persist: the config lines edited (file:line). */
+  persisted: string[]
   warnings: string[]
 }
 
