@@ -2,7 +2,7 @@
  * What `fix` does apart from flags and printing: plan (live or from a bundle), apply, confirm and
  * roll back. Every command goes through a Runner; the live one is the HostRunner.
  */
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {readCapture} from '../capture/bundle.js'
 import type {Capture, Sample} from '../capture/types.js'
@@ -18,7 +18,7 @@ import {assertNetns} from '../util/names.js'
 import {applyPlan} from './apply.js'
 import {appendAudit} from './audit.js'
 import type {GuestOptions} from './guest.js'
-import {parseIpState, readIpState} from './ip-state.js'
+import {parseIpState} from './ip-state.js'
 import {ReadOnlyRunner} from './read-only.js'
 import type {Rule} from '../engine/types.js'
 import type {IpState} from './ip-state.js'
@@ -309,14 +309,4 @@ export async function rollbackChange(req: RollbackRequest): Promise<RollbackResu
   } finally {
     lock.release()
   }
-}
-
-/** For tests and the command: read the live ip state (read-only). */
-export async function liveIpState(netns: string | null, runner: Runner = new HostRunner()): Promise<IpState> {
-  return readIpState(runner, netns)
-}
-
-/** Writes a plan to a file (also used by --plan-out). */
-export function savePlan(path: string, plan: FixPlan): void {
-  writeFileSync(path, JSON.stringify(plan, null, 2) + '\n', {mode: 0o600})
 }
