@@ -11,7 +11,7 @@ import {DoctorError} from '../errors.js'
 import type {Runner} from '../exec/runner.js'
 import {TOOL} from '../version.js'
 import {appendAudit, currentUser} from './audit.js'
-import {fingerprintOf, hasAddress, hasRoute, linkOf, readIpState, routesTouching} from './ip-state.js'
+import {fingerprintOf, hasAddress, hasRoute, linkOf, readIpState, routesTouching, stepEnv} from './ip-state.js'
 import type {IpState} from './ip-state.js'
 import {acquireLock} from './lock.js'
 import {computeProtectedSet, impactOf} from './protected.js'
@@ -186,7 +186,7 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
     let failed: PlanStep | null = null
     for (const step of pending) {
       ctx.progress?.(`${step.id}: ${step.what}`)
-      const r = await runner.run({argv: step.argv, timeoutMs: 10_000})
+      const r = await runner.run({argv: step.argv, timeoutMs: 10_000, env: stepEnv(step.argv, plan.host.ovsRundir)})
       const gone = ALREADY_GONE[step.kind]
       if (r.exitCode === 0) {
         applied.push(step)
@@ -216,7 +216,7 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
       // Steps 1..k-1 are reverted, newest first; k+1.. never run.
       let revertOk = true
       for (const step of [...applied].reverse()) {
-        const r = step.inverseArgv ? await runner.run({argv: step.inverseArgv, timeoutMs: 10_000}) : null
+        const r = step.inverseArgv ? await runner.run({argv: step.inverseArgv, timeoutMs: 10_000, env: stepEnv(step.inverseArgv, plan.host.ovsRundir)}) : null
         const ok = r !== null && r.exitCode === 0
         revertOk &&= ok
         setStatus(step, {status: ok ? 'reverted' : 'revert-failed', exitCode: r?.exitCode ?? null, stderr: ok ? null : (r?.stderr.trim() ?? 'no inverse')})

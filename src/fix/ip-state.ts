@@ -58,6 +58,11 @@ export interface IpState {
 /** ip's "forever". */
 export const FOREVER = 4294967295
 
+/** The environment a step's command needs: the OVS tools find their sockets through OVS_RUNDIR. */
+export function stepEnv(argv: readonly string[], ovsRundir: string | null): Record<string, string> | undefined {
+  return ovsRundir && (argv[0] ?? '').startsWith('ovs-') ? {OVS_RUNDIR: ovsRundir} : undefined
+}
+
 /** `ip [-n NS] ARGS...`: one namespace keyword, never `ip netns exec ... sh`. */
 export function ipArgv(netns: string | null, ...args: string[]): string[] {
   return netns ? ['ip', '-n', netns, ...args] : ['ip', ...args]

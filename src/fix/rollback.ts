@@ -6,7 +6,7 @@
  */
 import type {Runner} from '../exec/runner.js'
 import {
-  addrReplaceArgv, deviceSnapshot, hasAddress, hasRoute, linkArpArgv, linkOf, linkUpArgv, normalRoute, readIpState, routeReplaceArgv, routesTouching,
+  addrReplaceArgv, deviceSnapshot, stepEnv, hasAddress, hasRoute, linkArpArgv, linkOf, linkUpArgv, normalRoute, readIpState, routeReplaceArgv, routesTouching,
 } from './ip-state.js'
 import type {IpState} from './ip-state.js'
 import {restoreFiles} from './persist.js'
@@ -54,7 +54,7 @@ export async function runRollback(runner: Runner, journal: Journal): Promise<Rol
   const netns = journal.host.netns
   const commands: StepOutcome[] = []
   const run = async (argv: string[], id: string) => {
-    const r = await runner.run({argv, timeoutMs: 10_000})
+    const r = await runner.run({argv, timeoutMs: 10_000, env: stepEnv(argv, journal.host.ovsRundir)})
     const ok = r.exitCode === 0
     commands.push({id, argv, status: ok ? 'reverted' : 'revert-failed', exitCode: r.exitCode, stderr: ok ? null : r.stderr.trim() || r.error})
     return ok
