@@ -85,13 +85,17 @@ describe('diagnose on the lab (built CLI, real OVS-DPDK)', () => {
   beforeAll(async () => {
     cliDir = await privateCli(say)
   }, 240_000)
+  let failed = false
   afterAll(() => {
-    fs.rmSync(tmp, {recursive: true, force: true})
+    // Keep the saved bundle when something failed: it holds every source's stderr.
+    if (failed) say(`kept ${tmp} (a test failed)`)
+    else fs.rmSync(tmp, {recursive: true, force: true})
     if (cliDir) fs.rmSync(cliDir, {recursive: true, force: true})
   })
 
   // A SIGSTOPped ovs-vswitchd must never outlive its test, whatever failed.
-  afterEach(() => {
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail' || (ctx.task.result?.errors?.length ?? 0) > 0) failed = true
     if (stoppedPid === null) return
     try {
       process.kill(stoppedPid, 'SIGCONT')
