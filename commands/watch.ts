@@ -63,11 +63,13 @@ On exit it ends the load's process group, prints the window's diagnosis summary 
       const onSignal = () => stop.abort()
       process.once('SIGINT', onSignal)
       process.once('SIGTERM', onSignal)
+      process.once('SIGHUP', onSignal)
       try {
         await runPlain({session, store, intervalMs, json, signal: stop.signal, write: (line) => process.stdout.write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`)})
       } finally {
         process.off('SIGINT', onSignal)
         process.off('SIGTERM', onSignal)
+        process.off('SIGHUP', onSignal)
       }
     }
 
@@ -75,6 +77,7 @@ On exit it ends the load's process group, prints the window's diagnosis summary 
     const hurry = () => session.abortFinal()
     process.once('SIGINT', hurry)
     process.once('SIGTERM', hurry)
+    process.once('SIGHUP', hurry)
     let capture
     try {
       if (dashboard && session.live) process.stderr.write('ending the load and taking a final snapshot...\n')
@@ -82,6 +85,7 @@ On exit it ends the load's process group, prints the window's diagnosis summary 
     } finally {
       process.off('SIGINT', hurry)
       process.off('SIGTERM', hurry)
+      process.off('SIGHUP', hurry)
     }
     const result = finishWatch(capture, request)
     process.exitCode = result.diagnosis.exitCode

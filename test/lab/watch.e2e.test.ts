@@ -66,13 +66,14 @@ interface WatchRun {
 
 async function watchInTmux(name: string, target: string, env: Record<string, string>, until: (screen: string) => boolean): Promise<WatchRun> {
   const exitFile = path.join(tmp, `${name}.exit`)
+  const errFile = path.join(tmp, `${name}.stderr`)
   const saved = path.join(tmp, `${name}-bundle`)
   const load = `ip netns exec lab-vm0 iperf3 -c ${target} -t 30`
   const command = [
     `cd ${quote(ROOT)} &&`,
     'env -u CI NODE_ENV=production',
     ...Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`),
-    `node ${quote(path.join(cliDir, 'bin', 'run.js'))} watch --netns lab-host0 --ovs-rundir ${quote(env.OVS_RUNDIR!)} --save ${quote(saved)} --run ${quote(load)};`,
+    `node ${quote(path.join(cliDir, 'bin', 'run.js'))} watch --netns lab-host0 --ovs-rundir ${quote(env.OVS_RUNDIR!)} --save ${quote(saved)} --run ${quote(load)} 2> ${quote(errFile)};`,
     `echo $? > ${quote(exitFile)}`,
   ].join(' ')
   const started = await tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '50', command)
@@ -85,7 +86,8 @@ async function watchInTmux(name: string, target: string, env: Record<string, str
     await sleep(500)
   }
   const pids = iperfPids(target)
-  expect(pids.length, `no iperf3 -c ${target} running; screen:\n${screen}`).toBe(1)
+  const why = () => `screen:\n${screen}\nstderr: ${fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8').slice(0, 2000) : '(none)'}\nexit: ${fs.existsSync(exitFile) ? fs.readFileSync(exitFile, 'utf8') : '(running)'}`
+  expect(pids.length, `no iperf3 -c ${target} running; ${why()}`).toBe(1)
   const iperfPid = pids[0]!
   await tmux('send-keys', '-t', name, 'q')
   for (let i = 0; i < 60 && !fs.existsSync(exitFile); i++) await sleep(250)

@@ -24,12 +24,12 @@ export async function runDashboard(opts: DashboardOptions): Promise<void> {
   )
   // Without raw mode Ctrl-C arrives as SIGINT, not as a key.
   const onSignal = () => instance.unmount()
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  // A closed terminal (SIGHUP) ends the watch like Ctrl-C, so the load is ended too.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+  for (const s of signals) process.on(s, onSignal)
   try {
     await instance.waitUntilExit()
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    for (const s of signals) process.off(s, onSignal)
   }
 }
