@@ -72,7 +72,9 @@ export function readKernelSource(f: Fs, kind: string, keys: string[]): string {
 
 /** argv that runs the reader inside a network namespace. */
 export function netnsReaderArgv(netns: string, kind: string): string[] {
-  const code = `process.stdout.write((${readKernelSource.toString()})(require('fs'), process.argv[1], ${JSON.stringify(SYSCTL_NET_KEYS)}))`
+  // __name: transpilers with keepNames (tsx, which oclif uses in development) wrap inner functions
+  // in that helper; the text alone would throw "__name is not defined" in the other namespace.
+  const code = `var __name = (fn) => fn; process.stdout.write((${readKernelSource.toString()})(require('fs'), process.argv[1], ${JSON.stringify(SYSCTL_NET_KEYS)}))`
   return ['ip', 'netns', 'exec', netns, process.execPath, '-e', code, kind]
 }
 
