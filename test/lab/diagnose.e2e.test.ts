@@ -50,7 +50,8 @@ async function cli(args: string[], env: Record<string, string>): Promise<CliRun>
   const t0 = Date.now()
   const r = await execa('node', [path.join(cliDir, 'bin', 'run.js'), ...args], {
     cwd: ROOT,
-    env: {...process.env, ...env, NO_COLOR: '1'},
+    // NODE_ENV=production: under vitest (NODE_ENV=test) oclif would run the .ts sources through tsx, not the build.
+    env: {...process.env, ...env, NO_COLOR: '1', NODE_ENV: 'production'},
     reject: false,
     stdin: 'ignore',
     timeout: 120_000,

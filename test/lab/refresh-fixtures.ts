@@ -26,7 +26,8 @@ const say = (line: string) => process.stderr.write(`[fixtures:lab] ${line}\n`)
 
 async function run(cliDir: string, args: string[]) {
   return execa('node', [path.join(cliDir, 'bin', 'run.js'), ...args], {
-    cwd: ROOT, env: {...process.env, ...ovsEnv(), NO_COLOR: '1'}, reject: false, stdin: 'ignore', timeout: 180_000,
+    // NODE_ENV=production: oclif runs the build, never the .ts sources through tsx
+    cwd: ROOT, env: {...process.env, ...ovsEnv(), NO_COLOR: '1', NODE_ENV: 'production'}, reject: false, stdin: 'ignore', timeout: 180_000,
   })
 }
 
