@@ -56,6 +56,7 @@ const ALREADY_GONE: Record<PlanStep['kind'], RegExp | null> = {
   'remove-route': /No such process|No such file or directory|not found/i,
   'set-arp-off': null,
   'ovs-set': null,
+  'ovs-fdb-flush': null,
 }
 
 export function stepDone(step: PlanStep, state: IpState): boolean | null {
@@ -70,7 +71,8 @@ export function stepDone(step: PlanStep, state: IpState): boolean | null {
       return link ? link.flags.includes('NOARP') === !t.on : false
     }
     case 'ovs':
-      return null // not read from ip: run it (ovs-vsctl set is idempotent)
+    case 'fdb':
+      return null // not read from ip: run it (ovs-vsctl set and fdb/flush are idempotent)
   }
 }
 
@@ -107,7 +109,9 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
       const {impact, reason} = impactOf(s.effect, protectedSet)
       return {...s, managementImpact: impact, impactReason: reason}
     })
-    const pending = steps.filter((s) => stepDone(s, live) !== true)
+    const undone = steps.filter((s) => stepDone(s, live) !== true)
+    // An FDB flush only follows a real change: on an already-fixed host there is nothing to relearn.
+    const pending = undone.some((s) => s.kind !== 'ovs-fdb-flush') ? undone : []
     const breaking = pending.filter((s) => s.managementImpact !== 'none')
     if (breaking.length > 0 && !ctx.force) {
       const lines = breaking.map((s) => `${s.id} ${s.what}: ${s.managementImpact === 'unknown' ? `impact unknown (${s.impactReason})` : s.impactReason}`)
@@ -216,8 +220,9 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
       // Steps 1..k-1 are reverted, newest first; k+1.. never run.
       let revertOk = true
       for (const step of [...applied].reverse()) {
+        // A reversible step without an inverse (an FDB flush) has nothing to put back.
         const r = step.inverseArgv ? await runner.run({argv: step.inverseArgv, timeoutMs: 10_000, env: stepEnv(step.inverseArgv, plan.host.ovsRundir)}) : null
-        const ok = r !== null && r.exitCode === 0
+        const ok = r === null ? step.reversible : r.exitCode === 0
         revertOk &&= ok
         setStatus(step, {status: ok ? 'reverted' : 'revert-failed', exitCode: r?.exitCode ?? null, stderr: ok ? null : (r?.stderr.trim() ?? 'no inverse')})
       }

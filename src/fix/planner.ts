@@ -213,6 +213,21 @@ export function buildPlan(input: PlanInput): FixPlan {
     })
   }
 
+  // While the kernel carried the VM traffic, the bridge learned MACs on the wrong ports (the host's
+  // kernel NIC MAC on dpdk0); entries age out only after 300 s, so make it relearn them now.
+  const fdbBridges = [...new Set(devices.flatMap((d) => [
+    ...input.state.bridges.filter((b) => b.name === d && b.datapathType === 'netdev').map((b) => b.name),
+    ...input.state.ports.filter((p) => p.class === 'dpdk' && p.kernelTwin === d).map((p) => p.bridge),
+  ]))]
+  for (const bridge of fdbBridges) {
+    push({
+      kind: 'ovs-fdb-flush', what: `flush the MAC table of ${bridge} (learned state: relearned at once, nothing to restore)`,
+      why: [`MACs learned while the kernel carried the VM traffic would steer frames for up to 300 s`], argv: ['ovs-appctl', '-T', '5', 'fdb/flush', bridge],
+      inverseArgv: null, reversible: true, baseRisk: 'low', alsoRemoves: [], target: {kind: 'fdb', bridge},
+      effect: {removesAddresses: [], removesRoutes: [], changesLinks: []},
+    })
+  }
+
   for (const {action, why} of wanted.ovs) {
     const {argv, inverse, previous} = ovsStep(action, input.state)
     push({

@@ -36,10 +36,12 @@ export type StepTarget =
   | {kind: 'route'; route: RawRoute}
   | {kind: 'arp'; dev: string; on: boolean}
   | {kind: 'ovs'; table: string; record: string; column: string; value: string; previous: string | null}
+  | {kind: 'fdb'; bridge: string}
 
 export interface PlanStep {
   id: string
-  kind: 'remove-route' | 'remove-address' | 'set-arp-off' | 'ovs-set'
+  /** ovs-fdb-flush: the bridge relearns where each MAC is (learned state: nothing to restore, so no inverse, yet reversible). */
+  kind: 'remove-route' | 'remove-address' | 'set-arp-off' | 'ovs-set' | 'ovs-fdb-flush'
   what: string
   /** The findings it answers ("internal-port-has-ip ovsbr0"), or why the kernel would do it anyway. */
   why: string[]

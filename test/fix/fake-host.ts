@@ -131,7 +131,7 @@ export class FakeHost implements Runner {
       link.flags = a[5] === 'off' ? [...new Set([...link.flags, 'NOARP'])] : link.flags.filter((f) => f !== 'NOARP')
       return this.result(argv)
     }
-    if (a[0] === 'ovs-vsctl' || argv[0] === 'ovs-vsctl') return this.result(argv)
+    if (argv[0] === 'ovs-vsctl' || argv[0] === 'ovs-appctl') return this.result(argv)
     return this.result(argv, '', 1, `fake host: unsupported ${key}`)
   }
 

@@ -71,7 +71,7 @@ describe('the plan from the broken lab bundle', () => {
 
   it('--only-device limits the steps to that interface', async () => {
     const {plan} = await makePlan({...base, from: BUNDLE, onlyDevices: ['ovsbr0']})
-    expect(new Set(plan.steps.map((s) => (s.target.kind === 'address' ? s.target.dev : '?')))).toEqual(new Set(['ovsbr0']))
+    expect(new Set(plan.steps.map((s) => (s.target.kind === 'address' ? s.target.dev : s.target.kind === 'fdb' ? s.target.bridge : '?')))).toEqual(new Set(['ovsbr0']))
   })
 })
 
