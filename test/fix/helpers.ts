@@ -1,9 +1,10 @@
 /**
  * Plans for the fake host: the findings a broken host gives, turned into a plan by the real planner.
  */
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {afterAll} from 'vitest'
 import type {Diagnosis} from '../../src/diagnose/types.js'
 import type {Finding, FixAction} from '../../src/engine/types.js'
 import {applyPlan} from '../../src/fix/apply.js'
@@ -44,8 +45,21 @@ export async function planFor(host: FakeHost, findings: Finding[] = ovsbr0Findin
   })
 }
 
+const made: string[] = []
+// Registered in every test file that imports this module: its temporary directories go with it.
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, {recursive: true, force: true})
+})
+
+/** A temporary directory removed after the test file. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  made.push(dir)
+  return dir
+}
+
 export function stateEnv(): NodeJS.ProcessEnv {
-  return {DPDK_DOCTOR_STATE_DIR: mkdtempSync(join(tmpdir(), 'dd-fix-unit-'))}
+  return {DPDK_DOCTOR_STATE_DIR: tempDir('dd-fix-unit-')}
 }
 
 export function applyCtx(host: FakeHost, plan: FixPlan, env: NodeJS.ProcessEnv, extra: Partial<ApplyContext> = {}): ApplyContext & {timer: ReturnType<FakeHost['timer']>} {

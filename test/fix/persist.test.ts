@@ -3,8 +3,7 @@
  * whole before the first change, a rollback restores them, and a file changed since the plan is
  * refused as stale with nothing run.
  */
-import {mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {chmodSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {DoctorError} from '../../src/errors.js'
@@ -13,12 +12,12 @@ import {findPersistence} from '../../src/fix/persistence.js'
 import {rollbackChange} from '../../src/fix/service.js'
 import {FIX_EXIT} from '../../src/fix/types.js'
 import {brokenHostState, FakeHost} from './fake-host.js'
-import {applyCtx, planFor, stateEnv} from './helpers.js'
+import {applyCtx, planFor, stateEnv, tempDir} from './helpers.js'
 
 const NETPLAN = 'network:\n  version: 2\n  bridges:\n    ovsbr0:\n      addresses:\n        - 192.168.100.1/24\n        - 10.10.1.1/24\n      openvswitch: {}\n'
 
 function withNetplan() {
-  const root = mkdtempSync(join(tmpdir(), 'dd-fix-persist-'))
+  const root = tempDir('dd-fix-persist-')
   mkdirSync(join(root, 'etc/netplan'), {recursive: true})
   const file = join(root, 'etc/netplan/50-ovs.yaml')
   writeFileSync(file, NETPLAN)

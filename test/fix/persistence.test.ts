@@ -2,14 +2,14 @@
  * The persistence finder: netplan, ifupdown, NetworkManager and a named setup script, read under a
  * fixture root; each edit is exact (file, line, the line, what to put instead).
  */
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {findPersistence} from '../../src/fix/persistence.js'
+import {tempDir} from './helpers.js'
 
 function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'dd-fix-root-'))
+  const root = tempDir('dd-fix-root-')
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(root, path, '..'), {recursive: true})
     writeFileSync(join(root, path), text)

@@ -2,8 +2,7 @@
  * Plan mode (SAFETY A1, A2): the plan from the broken lab bundle, and plan mode over every fix
  * action kind running only read-only commands, with a meta-test that fails when a kind has no case.
  */
-import {mkdtempSync, readFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {readCapture} from '../../src/capture/bundle.js'
@@ -15,6 +14,7 @@ import {FIX_ACTION_KINDS} from '../../src/fix/planner.js'
 import {isReadOnlyArgv, ReadOnlyRunner} from '../../src/fix/read-only.js'
 import {makePlan} from '../../src/fix/service.js'
 import type {FixPlan} from '../../src/fix/types.js'
+import {tempDir} from './helpers.js'
 
 const BUNDLE = 'fixtures/bundles/lab-broken-huge-load'
 const noGuest = {vmSubnet: null, vmAddresses: {}, guestConfigDir: null}
@@ -47,7 +47,7 @@ describe('the plan from the broken lab bundle', () => {
   })
 
   it('writes the guest network-config v2 files and saves the plan with host identity and fingerprint', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dd-fix-plan-'))
+    const dir = tempDir('dd-fix-plan-')
     const {plan} = await makePlan({...base, from: BUNDLE, guest: {vmSubnet: '10.10.1.0/24', vmAddresses: {}, guestConfigDir: join(dir, 'guest')}, planOut: join(dir, 'plan.json')})
     expect(plan.guest).toHaveLength(1)
     expect(plan.guest[0]).toMatchObject({port: 'vhost-user1', mac: '02:00:00:00:10:10', address: '10.10.1.10', prefixlen: 24, file: join(dir, 'guest', 'network-config-vhost-user1')})
