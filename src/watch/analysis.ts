@@ -3,6 +3,8 @@
  * `diagnose` (buildWindow -> runRules -> decideVerdict), only over the last few samples.
  */
 import type {Sample} from '../capture/types.js'
+import {sourceInstance} from '../capture/types.js'
+import {bridgeSources, STATIC_SOURCES} from '../collect/sources.js'
 import {runRules, sortedFindings} from '../engine/run.js'
 import type {Finding, RuleResult} from '../engine/types.js'
 import {fixLines} from '../diagnose/fix-text.js'
@@ -22,12 +24,18 @@ export function isFullSample(sample: Sample): boolean {
   return sample.sources['ovsdb-bridge'] !== undefined && sample.sources['ovsdb-interface'] !== undefined
 }
 
+const LIVE_IDS = new Set(STATIC_SOURCES.filter((s) => s.live).map((s) => s.id))
+const isLiveId = (id: string) => LIVE_IDS.has(id) || bridgeSources(sourceInstance(id) ?? '').some((s) => s.live && s.id === id)
+
 /**
  * A live sample seen through the last full one: its live counters over the full sample's
  * configuration (bridges, ports, addresses), so buildHostState can name every port's counters.
+ * The full sample's own counters are left out: one the live sample lacks (sysfs-stats in a netns)
+ * would otherwise shadow the fresh ones with frozen values.
  */
 export function overlayLive(full: Sample, live: Sample): Sample {
-  return {name: live.name, takenAt: live.takenAt, sources: {...full.sources, ...live.sources}}
+  const config = Object.fromEntries(Object.entries(full.sources).filter(([id]) => !isLiveId(id)))
+  return {name: live.name, takenAt: live.takenAt, sources: {...config, ...live.sources}}
 }
 
 export interface RollingAnalysis {

@@ -71,7 +71,8 @@ async function watchInTmux(name: string, target: string, env: Record<string, str
   const load = `ip netns exec lab-vm0 iperf3 -c ${target} -t 30`
   const command = [
     `cd ${quote(ROOT)} &&`,
-    'env -u CI NODE_ENV=production',
+    // NODE_ENV as the test runner has it: a private copy built from the sources runs them through tsx (oclif dev mode).
+    'env -u CI',
     ...Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`),
     `node ${quote(path.join(cliDir, 'bin', 'run.js'))} watch --netns lab-host0 --ovs-rundir ${quote(env.OVS_RUNDIR!)} --save ${quote(saved)} --run ${quote(load)} 2> ${quote(errFile)};`,
     `echo $? > ${quote(exitFile)}`,
