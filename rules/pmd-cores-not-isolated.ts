@@ -9,13 +9,15 @@ export default defineRule({
   meta: {
     id: 'pmd-cores-not-isolated',
     title: 'PMD cores not isolated from the kernel scheduler',
-    severity: 'warning',
+    severity: 'info',
     group: 'pmd',
     kind: 'snapshot',
     rationale:
       'PMD threads busy-poll their core; when the scheduler may put other tasks or timer ticks there, the PMD is ' +
       'preempted and the NIC overruns (rx_missed_errors), the latency spikes (OVS topics/dpdk/pmd.rst, DPDK ' +
-      'linux_gsg; FIELD D5). tuned cpu-partitioning and NFV guides isolate PMD cores with isolcpus/nohz_full.',
+      'linux_gsg; FIELD D5). tuned cpu-partitioning and NFV guides isolate PMD cores with isolcpus/nohz_full. ' +
+      'Reported as info: isolation is tuning advice that most test and shared hosts lack, not a fault by itself ' +
+      '(the harm it prevents shows up in dpdk-rx-missed and pmd-saturated).',
     inputs: ['ovsdb-open_vswitch', 'cmdline'],
     thresholds: {},
     remediation: 'Add the PMD cores to isolcpus= and nohz_full= (and rcu_nocbs=) on the kernel command line, or use tuned cpu-partitioning, and reboot.',

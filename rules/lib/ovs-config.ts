@@ -24,3 +24,26 @@ export function dpdkInitRequested(state: HostState): boolean | null {
   if (value === null) return state.ovs.dpdkInitRequested
   return value.toLowerCase() === 'true' || value.toLowerCase() === 'try'
 }
+
+/** The largest sleep in a pmd-sleep-max value: "50" or, since OVS 3.3, "50,3:300" (default, core:us). */
+export function maxSleepUs(value: string): number | null {
+  let max = 0
+  for (const token of value.split(',')) {
+    const m = /^\s*(?:\d+:)?(\d+)\s*$/.exec(token)
+    if (!m) return null
+    max = Math.max(max, Number(m[1]))
+  }
+  return max
+}
+
+export const PMD_SLEEP_KEYS = ['pmd-sleep-max', 'pmd-maxsleep'] as const
+
+/** PMD load-based sleep as configured: the largest sleep in us (0 when off), or null when unreadable. */
+export function pmdSleepUs(state: HostState): {us: number | null; settings: Array<{key: string; value: string}>} {
+  const settings = PMD_SLEEP_KEYS.flatMap((key) => {
+    const value = otherConfig(state, key)
+    return value === null ? [] : [{key, value}]
+  })
+  const values = settings.map((s) => maxSleepUs(s.value))
+  return {us: values.includes(null) ? null : Math.max(0, ...(values as number[])), settings}
+}

@@ -27,14 +27,6 @@ const BROKEN_LOAD_FINDINGS = [
   'internal-port-carries-load',
   'fdb-remote-mac-not-on-dpdk-port',
 ]
-/**
- * What else the lab's fixed host may legitimately report, so its exit is 1 or 2, not 0 (measured:
- * 1, 1, 2 in three runs). By design: its PMD core cannot be isolated (2-CPU VM, FIELD D5 warn) and
- * it runs pmd-maxsleep=1000 to keep the cores usable. By load on 2 shared cores: the PMD can pass
- * 80 % busy, and the "VM" (testpmd on CPU 0) cannot always drain its virtqueue, so vhost-user1
- * drops a few packets on a full tx queue. Any other finding fails the test.
- */
-const LAB_ENVIRONMENT_FINDINGS = ['pmd-cores-not-isolated', 'pmd-sleep-enabled', 'pmd-saturated', 'tx-failure-drops', 'port-drops-under-load', 'vhost-tx-retries']
 /** ovs-appctl / ovs-ofctl sources: the ones a hung ovs-vswitchd cannot answer. */
 const VSWITCHD_SOURCES = ['dpctl-show', 'dpif-show', 'fdb.ovsbr0', 'ofctl-ports.ovsbr0', 'ofctl-show.ovsbr0', 'pmd-perf', 'pmd-rxq', 'pmd-stats']
 
@@ -210,12 +202,11 @@ describe('diagnose on the lab (built CLI, real OVS-DPDK)', () => {
     expect(d.attribution!.byClass.dpdk.packetShare!).toBeGreaterThanOrEqual(0.9)
     expect(d.attribution!.byClass['kernel-nic'].packetShare ?? 0).toBeLessThan(0.01)
     expect(ids(d).filter((id) => BYPASS_RULES.includes(id))).toEqual([])
-    // The exit is the worst remaining severity (0 only on a quiet machine), never 3.
+    // OK: the lab's own tuning (PMD sleep, no isolcpus) is info; anything else is shown on failure.
     const notInfo = d.findings.filter((f) => f.severity !== 'info')
-    expect(notInfo.filter((f) => !LAB_ENVIRONMENT_FINDINGS.includes(f.ruleId)).map((f) => `${f.ruleId}: ${f.message}`)).toEqual([])
-    const worst = notInfo.some((f) => f.severity === 'critical') ? 2 : notInfo.length > 0 ? 1 : 0
     say(`fixed: exit ${run.exitCode}; ${notInfo.map((f) => `${f.ruleId}/${f.severity}`).join(', ') || 'no findings'}`)
-    expect(run.exitCode, run.stderr).toBe(worst)
-    expect(d.exitCode).toBe(run.exitCode)
+    expect(notInfo.map((f) => `${f.ruleId}: ${f.message}`)).toEqual([])
+    expect(run.exitCode, run.stderr).toBe(0)
+    expect(d.exitCode).toBe(0)
   })
 })

@@ -20,7 +20,7 @@ describe('pmd-cores-not-isolated', () => {
     ['mask unset: PMD thread cores', null, {isolcpus: '3'}, '2'],
   ])('fires: %s', (_name, mask, cmdline, notIsolated) => {
     const result = expectFires(rule, {state: stateWith(mask, cmdline)}, ['host'])
-    expect(result.findings[0]!.severity).toBe('warning')
+    expect(result.findings[0]!.severity).toBe('info')
     expect(result.findings[0]!.evidence['notIsolated']).toBe(notIsolated)
   })
 
