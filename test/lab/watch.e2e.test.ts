@@ -81,9 +81,11 @@ async function watchInTmux(name: string, target: string, env: Record<string, str
   expect(started.exitCode, String(started.stderr)).toBe(0)
   let screen = ''
   const deadline = Date.now() + 45_000
+  // Until the verdict and rates are in and iperf3's first interval line has been shown.
+  const iperfLine = new RegExp(`iperf3 -> ${target.replaceAll('.', '\\.')}: [\\d.]+ [MG]bit/s`)
   while (Date.now() < deadline) {
     screen = String((await tmux('capture-pane', '-p', '-t', name)).stdout)
-    if (until(screen)) break
+    if (until(screen) && iperfLine.test(screen)) break
     await sleep(500)
   }
   const pids = iperfPids(target)

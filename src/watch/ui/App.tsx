@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+// (The pragmas keep the automatic JSX runtime when a loader such as tsx runs this file without our tsconfig.)
 /**
  * The dashboard's container: wires the hooks (sampling, the store's frame, the keys, the width)
  * to the components. Keys need raw mode: without it (stdin not a terminal) they are off and

@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+// (The pragmas keep the automatic JSX runtime when a loader such as tsx runs this file without our tsconfig.)
 /**
  * The dashboard's components: each renders its props and nothing else (no state, no effects).
  * The findings log is a <Static> region above the live table, as a log should be.

@@ -1,3 +1,6 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+// (The pragmas keep the automatic JSX runtime when a loader such as tsx runs this file without our tsconfig.)
 /**
  * The only ink render() call site. The watch command imports this module lazily, so no other
  * command ever loads ink or react.
