@@ -25,7 +25,10 @@ export interface CollectOptions {
 /** The argv a spec runs with on this target (kernel-side sources inside --netns). */
 export function argvFor(spec: SourceSpec, target: CollectTarget): string[] | null {
   if (spec.argv) {
-    return spec.side === 'kernel' && target.netns ? ['ip', 'netns', 'exec', target.netns, ...spec.argv] : spec.argv
+    if (spec.side !== 'kernel' || !target.netns) return spec.argv
+    // ip switches namespace itself (-n); `ip netns exec` would also remount /sys for every call.
+    if (spec.argv[0] === 'ip') return ['ip', '-n', target.netns, ...spec.argv.slice(1)]
+    return ['ip', 'netns', 'exec', target.netns, ...spec.argv]
   }
   if (spec.reader && spec.reader !== 'file' && target.netns) return netnsReaderArgv(target.netns, spec.reader)
   return null

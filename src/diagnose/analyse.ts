@@ -3,6 +3,8 @@
  * rules, decide the verdict. Pure with respect to the capture: the same bundle gives the same result.
  */
 import type {Capture, Sample} from '../capture/types.js'
+import {baseSourceId} from '../capture/types.js'
+import {bridgeSources, STATIC_SOURCES} from '../collect/sources.js'
 import {runRules, sortedFindings} from '../engine/run.js'
 import type {Rule} from '../engine/types.js'
 import {buildHostState} from '../model/build.js'
@@ -25,6 +27,19 @@ export interface AnalyseOptions {
 
 const isDuring = (s: Sample) => s.name === 'during' || s.name.startsWith('during-')
 
+/** Sources sampled live during a window (src/collect/sources.ts `live`), by base id. */
+const LIVE_BASE_IDS = new Set([...STATIC_SOURCES.filter((s) => s.live).map((s) => s.id), ...bridgeSources('x').filter((s) => s.live).map((s) => baseSourceId(s.id))])
+
+/**
+ * A live sample holds only counters; to join them to ports (names, ofports, bridges) it borrows the
+ * configuration sources of the full sample before it. Counters are never borrowed.
+ */
+export function withConfigurationOf(sample: Sample, full: Sample): Sample {
+  if (sample.sources['ovsdb-interface']) return sample
+  const borrowed = Object.fromEntries(Object.entries(full.sources).filter(([id]) => !LIVE_BASE_IDS.has(baseSourceId(id)) && !(id in sample.sources)))
+  return {...sample, sources: {...borrowed, ...sample.sources}}
+}
+
 function coverage(states: HostState[]): Diagnosis['coverage'] {
   // Coverage is judged on the samples that hold full snapshots (before, and the last during).
   const notOk: CoverageEntry[] = []
@@ -42,7 +57,8 @@ function coverage(states: HostState[]): Diagnosis['coverage'] {
 
 export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
   const host = capture.manifest.host
-  const states = capture.samples.map((s) => buildHostState(s, host))
+  const first = capture.samples[0]!
+  const states = capture.samples.map((s) => buildHostState(s === first ? s : withConfigurationOf(s, first), host))
   const before = states.find((s) => s.sample === 'before') ?? states[0]!
   const duringStates = states.filter((_, i) => isDuring(capture.samples[i]!))
 
@@ -64,7 +80,9 @@ export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
   const findings = sortedFindings(results)
   const verdict = decideVerdict(state, window, results, findings)
 
-  const warnings = [...new Set([...states.flatMap((s) => s.warnings), ...(window?.warnings ?? [])])]
+  // Parse warnings of the full snapshots only: live samples re-read the borrowed configuration.
+  const full = window ? [before, window.during] : [before]
+  const warnings = [...new Set([...full.flatMap((s) => s.warnings), ...(window?.warnings ?? [])])]
   if (loadParseError) warnings.push(`load output is not iperf3 JSON (${loadParseError}); attribution uses the port counters only`)
   if (load?.record && load.record.exitCode !== 0) warnings.push(`the load command exited ${load.record.exitCode ?? 'abnormally'}`)
   if (loadResult?.error) warnings.push(`iperf3 reported an error: ${loadResult.error}`)
@@ -95,7 +113,7 @@ export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
     pmds: window?.pmds ?? null,
     mainThreadPackets: window?.mainThreadPackets ?? null,
     fix: fixLines(findings),
-    coverage: coverage(window ? [before, window.during] : [before]),
+    coverage: coverage(full),
     warnings,
   }
 }

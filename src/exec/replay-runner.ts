@@ -7,9 +7,11 @@ import type {Sample} from '../capture/types.js'
 import {bridgeSources, ethtoolSource, STATIC_SOURCES} from '../collect/sources.js'
 import type {RunRequest, RunResult, Runner} from './runner.js'
 
-/** Drops an `ip netns exec NS` prefix. */
+/** Drops an `ip netns exec NS` prefix, or the `-n NS` of ip itself. */
 function stripNetns(argv: string[]): string[] {
-  return argv[0] === 'ip' && argv[1] === 'netns' && argv[2] === 'exec' ? argv.slice(4) : argv
+  if (argv[0] === 'ip' && argv[1] === 'netns' && argv[2] === 'exec') return argv.slice(4)
+  if (argv[0] === 'ip' && argv[1] === '-n') return ['ip', ...argv.slice(3)]
+  return argv
 }
 
 const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i])

@@ -86,7 +86,9 @@ describe('collectSample', () => {
     const runner = new ScriptedRunner(new ReplayRunner([broken.samples[0]!]))
     await collectSample('before', {runner, target: {netns: 'lab-host0', ovsRundir: '/tmp/lab/run'}, slow: 'wait'})
     const ipAddr = runner.requests.find((r) => r.argv.includes('addr'))!
-    expect(ipAddr.argv.slice(0, 4)).toEqual(['ip', 'netns', 'exec', 'lab-host0'])
+    expect(ipAddr.argv.slice(0, 4)).toEqual(['ip', '-n', 'lab-host0', '-j'])
+    const devbind = runner.requests.find((r) => r.argv.includes('dpdk-devbind.py'))!
+    expect(devbind.argv.slice(0, 5)).toEqual(['ip', 'netns', 'exec', 'lab-host0', 'dpdk-devbind.py'])
     const vsctl = runner.requests.find((r) => r.argv[0] === 'ovs-vsctl')!
     expect(vsctl.env).toEqual({OVS_RUNDIR: '/tmp/lab/run'})
     expect(vsctl.argv.slice(0, 3)).toEqual(['ovs-vsctl', '-t', '5'])

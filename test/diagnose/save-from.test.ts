@@ -68,6 +68,9 @@ describe('diagnose --save, then --from', () => {
     expect(live.exitCode).toBe(2)
     expect(live.verdict.kind).toBe('kernel-bypass')
     expect(live.window!.samples).toBeGreaterThanOrEqual(3) // before, live samples during the load, the final one
+    // Live samples hold only counters; joined to the ports through the before snapshot, they give rates.
+    expect(live.attribution!.paths.find((p) => p.name === 'vhost-user1')!.bytesPerSec).not.toBeNull()
+    expect(live.attribution!.paths.find((p) => p.name === 'dpdk0')!.packetsPerSec).not.toBeNull()
     const fromBundle = diagnoseBundle(saved)
     const key = (d: typeof live) => d.findings.map((f) => `${f.ruleId}|${f.subject}|${f.severity}`)
     expect(key(fromBundle)).toEqual(key(live))
