@@ -7,6 +7,7 @@ import {execFileSync, spawn} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {cpus, release, totalmem} from 'node:os'
 import {join} from 'node:path'
+import {benchWatchCpu} from './watch-cpu.js'
 import {benchLiveCollect} from './live-collect.js'
 import {benchStartup} from './startup.js'
 import {median, round, spread} from './stats.js'
@@ -53,9 +54,9 @@ async function main() {
   const m = machine()
   console.log(`dpdk-doctor bench: ${m.cpu}, ${m.cores} cores, ${m.ramGB} GB, Node ${m.node}, kernel ${m.kernel}, load ${m.loadavg}, ${m.date}\n`)
 
-  console.log('1/3 start-up (15 interleaved runs after 2 warm-ups)...')
+  console.log('1/4 start-up (15 interleaved runs after 2 warm-ups)...')
   const startup = await benchStartup(ROOT)
-  console.log('2/3 large host in-process (5 runs of analyse())...')
+  console.log('2/4 large host in-process (5 runs of analyse())...')
   const large = await runLargeHost()
   const times = large.timesMs as number[]
   const largeMedian = median(times)
@@ -63,8 +64,10 @@ async function main() {
   // (two full snapshots plus the window) is reported beside it.
   const staticTimes = large.staticMs as number[]
   const staticMedian = median(staticTimes)
-  console.log('3/3 live collection through stub processes (10 interleaved runs per policy after 2 warm-ups)...\n')
+  console.log('3/4 live collection through stub processes (10 interleaved runs per policy after 2 warm-ups)...\n')
   const live = await benchLiveCollect()
+  console.log('4/4 watch sampler CPU at 1 s over 30 s (stub commands; `npx tsx test/bench/watch-cpu.ts --lab` for the lab)...\n')
+  const watchCpu = await benchWatchCpu(ROOT, {seconds: 30, host: 'stubs'})
 
   const lines = [
     row(['measurement', 'median', 'p90', 'min-max', 'ratio', 'target', 'result']),
@@ -101,6 +104,15 @@ async function main() {
         verdict(l.pass),
       ]),
     ),
+    row([
+      `watch sampler CPU (${watchCpu.host}, ${watchCpu.seconds} s at ${watchCpu.intervalMs} ms)`,
+      `${watchCpu.steadyCpuPct ?? watchCpu.cpuPct} %`,
+      '',
+      '',
+      `whole run ${watchCpu.cpuPct} % (node ${watchCpu.nodeCpuMs} ms, commands ${watchCpu.childrenCpuMs} ms)`,
+      `< ${watchCpu.targetPct} % of a core`,
+      verdict(watchCpu.pass),
+    ]),
   ]
   console.log(lines.join('\n'))
   console.log(`\nlarge host memory (MB): ${JSON.stringify(large.memoryMB)}`)
@@ -110,6 +122,7 @@ async function main() {
     startup,
     largeHost: {...large, timesMs: times, medianMs: round(largeMedian, 0), spreadMs: spread(times), medianCpuMs: median(large.cpuMs as number[]), staticMedianMs: round(staticMedian, 0), staticMedianCpuMs: median(large.staticCpuMs as number[]), targetMs: LARGE_TARGET_MS, pass: staticMedian < LARGE_TARGET_MS},
     liveCollect: live,
+    watchCpu,
   }
   const file = join(ROOT, 'test/bench/results.json')
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
