@@ -29,11 +29,12 @@ export default defineRule({
       const ports = fastPorts.filter((p) => p.bridge === bridge)
       const known = ports.filter((p) => p.mtu !== null)
       const dropping = ports.filter((p) => (mtuDrops(p.name) ?? 0) > maxDrops)
-      const evidence = {
+      // Built only for a finding: a large host has thousands of ports per bridge.
+      const evidence = () => ({
         mtus: Object.fromEntries(ports.map((p) => [p.name, p.mtu])),
         mtuExceededDrops: Object.fromEntries(ports.map((p) => [p.name, mtuDrops(p.name)])),
         maxMtuExceededDrops: maxDrops,
-      }
+      })
       const mtus = [...new Set(known.map((p) => p.mtu!))].sort((a, b) => a - b)
       if (known.length >= 2 || dropping.length > 0) judgedBridges++
       if (mtus.length > 1) {
@@ -43,7 +44,7 @@ export default defineRule({
           subject: bridge,
           message: `${bridge}: fast-path MTUs differ (${known.map((p) => `${p.name} ${p.mtu}`).join(', ')})` +
             (dropping.length > 0 ? `; ${dropping.map((p) => `${p.name} dropped ${mtuDrops(p.name)} oversized frames`).join(', ')}` : ''),
-          evidence,
+          evidence: evidence(),
           fixes: known
             .filter((p) => p.mtu !== largest)
             .map((p) => ({kind: 'ovs-set' as const, table: 'Interface' as const, record: p.name, column: 'mtu_request', value: String(largest)})),
@@ -56,7 +57,7 @@ export default defineRule({
           severity: 'critical' as const,
           subject: p.name,
           message: `${p.name} dropped ${mtuDrops(p.name)} frames larger than its MTU ${p.mtu ?? '?'} during the window`,
-          evidence,
+          evidence: evidence(),
           fixes: [{kind: 'manual' as const, text: `Align the guest/peer MTU with ${p.name} (MTU ${p.mtu ?? '?'}), or raise mtu_request on the ${bridge} fast-path ports.`}],
         })
       }
