@@ -88,3 +88,31 @@ export function ethtoolSource(ifname: string): SourceSpec {
  * is no bridge, port or interface to reason about (exit 3, UNKNOWN).
  */
 export const REQUIRED_SOURCES = ['ovsdb-bridge', 'ovsdb-interface'] as const
+
+/** Whether a source id is a live counter (sampled during a window), templated ids included. */
+export function isLiveSourceId(id: string): boolean {
+  const dot = id.indexOf('.')
+  const base = dot === -1 ? id : id.slice(0, dot)
+  return LIVE_BASE_IDS.has(base)
+}
+
+const LIVE_BASE_IDS = new Set([
+  ...STATIC_SOURCES.filter((s) => s.live).map((s) => s.id),
+  ...bridgeSources('x').filter((s) => s.live).map((s) => s.id.slice(0, s.id.indexOf('.'))),
+])
+
+/** A sample that holds the OVSDB tables (before, or a final full snapshot), not only live counters. */
+export function isFullSample(sample: {sources: Record<string, unknown>}): boolean {
+  return sample.sources['ovsdb-bridge'] !== undefined && sample.sources['ovsdb-interface'] !== undefined
+}
+
+/**
+ * A live sample seen through a full one: its live counters over the full sample's configuration
+ * (bridges, ports, addresses), so its counters can be joined to named ports. The full sample's own
+ * counters are left out: one the live sample lacks (sysfs-stats in a netns) would otherwise shadow
+ * the fresh ones with frozen values.
+ */
+export function overlayLive<S extends {name: string; takenAt: string; sources: Record<string, unknown>}>(full: S, live: S): S {
+  const config = Object.fromEntries(Object.entries(full.sources).filter(([id]) => !isLiveSourceId(id)))
+  return {...live, sources: {...config, ...live.sources}}
+}

@@ -3,8 +3,7 @@
  * rules, decide the verdict. Pure with respect to the capture: the same bundle gives the same result.
  */
 import type {Capture, Sample} from '../capture/types.js'
-import {baseSourceId} from '../capture/types.js'
-import {bridgeSources, STATIC_SOURCES} from '../collect/sources.js'
+import {isFullSample, overlayLive} from '../collect/sources.js'
 import {runRules, sortedFindings} from '../engine/run.js'
 import type {Rule} from '../engine/types.js'
 import {buildHostState} from '../model/build.js'
@@ -27,18 +26,6 @@ export interface AnalyseOptions {
 
 const isDuring = (s: Sample) => s.name === 'during' || s.name.startsWith('during-')
 
-/** Sources sampled live during a window (src/collect/sources.ts `live`), by base id. */
-const LIVE_BASE_IDS = new Set([...STATIC_SOURCES.filter((s) => s.live).map((s) => s.id), ...bridgeSources('x').filter((s) => s.live).map((s) => baseSourceId(s.id))])
-
-/**
- * A live sample holds only counters; to join them to ports (names, ofports, bridges) it borrows the
- * configuration sources of the full sample before it. Counters are never borrowed.
- */
-export function withConfigurationOf(sample: Sample, full: Sample): Sample {
-  if (sample.sources['ovsdb-interface']) return sample
-  const borrowed = Object.fromEntries(Object.entries(full.sources).filter(([id]) => !LIVE_BASE_IDS.has(baseSourceId(id)) && !(id in sample.sources)))
-  return {...sample, sources: {...borrowed, ...sample.sources}}
-}
 
 function coverage(states: HostState[]): Diagnosis['coverage'] {
   // Coverage is judged on the samples that hold full snapshots (before, and the last during).
@@ -57,8 +44,9 @@ function coverage(states: HostState[]): Diagnosis['coverage'] {
 
 export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
   const host = capture.manifest.host
+  // Live samples hold only counters: joined to the ports through the first (full) sample.
   const first = capture.samples[0]!
-  const states = capture.samples.map((s) => buildHostState(s === first ? s : withConfigurationOf(s, first), host))
+  const states = capture.samples.map((s) => buildHostState(isFullSample(s) ? s : overlayLive(first, s), host))
   const before = states.find((s) => s.sample === 'before') ?? states[0]!
   const duringStates = states.filter((_, i) => isDuring(capture.samples[i]!))
 

@@ -2,9 +2,6 @@
  * The dashboard's judgement of a rolling window: the same window, rules and verdict code as
  * `diagnose` (buildWindow -> runRules -> decideVerdict), only over the last few samples.
  */
-import type {Sample} from '../capture/types.js'
-import {sourceInstance} from '../capture/types.js'
-import {bridgeSources, STATIC_SOURCES} from '../collect/sources.js'
 import {runRules, sortedFindings} from '../engine/run.js'
 import type {Finding, RuleResult} from '../engine/types.js'
 import {fixLines} from '../diagnose/fix-text.js'
@@ -19,24 +16,7 @@ import type {PathLabel, PmdRow, PortRow} from './types.js'
 /** Below this much VM traffic (1 Mbit/s) the datapath is idle: ARP and LLDP are not a verdict. */
 export const IDLE_BYTES_PER_SEC = 125_000
 
-/** A sample that holds the OVSDB tables (before, or a final full snapshot), not only live counters. */
-export function isFullSample(sample: Sample): boolean {
-  return sample.sources['ovsdb-bridge'] !== undefined && sample.sources['ovsdb-interface'] !== undefined
-}
-
-const LIVE_IDS = new Set(STATIC_SOURCES.filter((s) => s.live).map((s) => s.id))
-const isLiveId = (id: string) => LIVE_IDS.has(id) || bridgeSources(sourceInstance(id) ?? '').some((s) => s.live && s.id === id)
-
-/**
- * A live sample seen through the last full one: its live counters over the full sample's
- * configuration (bridges, ports, addresses), so buildHostState can name every port's counters.
- * The full sample's own counters are left out: one the live sample lacks (sysfs-stats in a netns)
- * would otherwise shadow the fresh ones with frozen values.
- */
-export function overlayLive(full: Sample, live: Sample): Sample {
-  const config = Object.fromEntries(Object.entries(full.sources).filter(([id]) => !isLiveId(id)))
-  return {name: live.name, takenAt: live.takenAt, sources: {...config, ...live.sources}}
-}
+export {isFullSample, overlayLive} from '../collect/sources.js'
 
 export interface RollingAnalysis {
   window: LoadWindow
