@@ -167,9 +167,16 @@ export async function labExec(ns: LabNs | null, argv: readonly string[], opts: {
   return run(full, {timeoutMs: opts.timeoutMs ?? 30_000, check: opts.check ?? false})
 }
 
-/** argv that runs a `seconds`-long iperf3 client with JSON output from the VM's namespace. */
-export function vmIperfArgv(target: string, seconds: number): string[] {
-  return ['ip', 'netns', 'exec', VM_NS, 'iperf3', '-c', target, '-t', String(seconds), '-J']
+/** iperf3 -b for lab tests that assert paths and exit codes: well below the lab PMD's ceiling (~1.4 Gbit/s). */
+export const LAB_LOAD_BANDWIDTH = '300M'
+
+/**
+ * argv that runs a `seconds`-long iperf3 client with JSON output from the VM's namespace;
+ * `bandwidth` (iperf3 -b, e.g. "300M") keeps the lab's single PMD below saturation when a test
+ * asserts where packets go rather than how fast.
+ */
+export function vmIperfArgv(target: string, seconds: number, bandwidth?: string): string[] {
+  return ['ip', 'netns', 'exec', VM_NS, 'iperf3', '-c', target, '-t', String(seconds), ...(bandwidth ? ['-b', bandwidth] : []), '-J']
 }
 
 const ovs = (tool: 'ovs-vsctl' | 'ovs-appctl' | 'ovs-ofctl', args: string[], opts: RunOpts = {}) =>
