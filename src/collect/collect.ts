@@ -9,7 +9,7 @@ import {statusOf} from '../exec/runner.js'
 import type {Runner} from '../exec/runner.js'
 import {parseBridges} from '../parsers/ovsdb.js'
 import {parseSysfsNet} from '../parsers/sysfs.js'
-import {assertBridgeName, isValidIfname} from '../util/names.js'
+import {isValidIfname} from '../util/names.js'
 import {netnsReaderArgv, readInProcess} from './readers.js'
 import {bridgeSources, ethtoolSource, STATIC_SOURCES} from './sources.js'
 import type {CollectTarget, SourceSpec} from './sources.js'
@@ -94,19 +94,12 @@ export function bridgesInRundir(target: CollectTarget): string[] {
     .sort()
 }
 
-/** Bridge names from an ovsdb-bridge result, validated (an invalid name is never run). */
-function bridgeNames(result: SourceResult, warn: (w: string) => void): string[] {
+/** Bridge names from an ovsdb-bridge result, validated: an invalid name never reaches an argv. */
+function bridgeNames(result: SourceResult): string[] {
   if (result.status !== 'ok') return []
   const parsed = parseBridges(result.stdout)
   if (!parsed.ok) return []
-  return parsed.value.flatMap((b) => {
-    try {
-      return [assertBridgeName(b.name)]
-    } catch {
-      warn(`bridge ${JSON.stringify(b.name)} skipped: not a valid name`)
-      return []
-    }
-  })
+  return parsed.value.map((b) => b.name).filter((name) => isValidIfname(name))
 }
 
 /** NICs worth `ethtool -i`: interfaces backed by a PCI device. */
@@ -182,7 +175,7 @@ export async function collectSample(
     const early = bridgesInRundir(opts.target)
     followUps.push(
       Promise.all(bridgeSpecs(early).map((s) => run(s))),
-      running.get('ovsdb-bridge')!.then((r) => Promise.all(bridgeSpecs(bridgeNames(r, () => {}).filter((b) => !early.includes(b))).map((s) => run(s)))),
+      running.get('ovsdb-bridge')!.then((r) => Promise.all(bridgeSpecs(bridgeNames(r).filter((b) => !early.includes(b))).map((s) => run(s)))),
       running.get('sysfs-net')!.then((r) => Promise.all(nicNames(r).map((n) => run(ethtoolSource(n))))),
     )
   }
@@ -202,5 +195,5 @@ export async function collectSample(
 /** Bridge names found in a full sample, for live samples that follow it. */
 export function bridgesOf(sample: Sample): string[] {
   const r = sample.sources['ovsdb-bridge']
-  return r ? bridgeNames(r, () => {}) : []
+  return r ? bridgeNames(r) : []
 }

@@ -6,11 +6,10 @@
 import {DoctorError} from '../errors.js'
 
 const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/
-/** OVS bridge names become kernel interface names (the internal port), so the same rule applies. */
-const BRIDGE = IFNAME
 /** ip netns names are file names under /run/netns. */
 const NETNS = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/
 
+/** Also for OVS bridge names: a bridge's internal port is a kernel interface of the same name. */
 export function isValidIfname(name: string): boolean {
   return IFNAME.test(name) && name !== '.' && name !== '..'
 }
@@ -22,11 +21,6 @@ export function assertIfname(name: string, what = 'interface'): string {
       suggestions: ['Interface and bridge names are 1-15 characters of letters, digits, "_", "." and "-", not starting with "-".'],
     })
   }
-  return name
-}
-
-export function assertBridgeName(name: string): string {
-  if (!BRIDGE.test(name) || name === '.' || name === '..') return assertIfname(name, 'bridge')
   return name
 }
 

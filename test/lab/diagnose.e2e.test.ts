@@ -16,17 +16,9 @@ import type {Diagnosis} from '../../src/diagnose/types.js'
 import {useLab} from './harness.js'
 import {privateCli, ROOT} from './built-cli.js'
 import {down, KERNEL_NIC, LAB_LOAD_BANDWIDTH, labPaths, signalLabProcess, stopLabProcesses, up} from './lab.js'
+import {BROKEN_LOAD_FINDINGS} from '../helpers/expectations.js'
 
 const LOAD_SECONDS = 7
-/** The kernel-bypass findings the broken lab must produce under load (the diagnose issue's family). */
-const BROKEN_LOAD_FINDINGS = [
-  'internal-port-has-ip',
-  'kernel-route-via-internal-port',
-  'dpdk-port-idle-under-load',
-  'kernel-nic-carries-load',
-  'internal-port-carries-load',
-  'fdb-remote-mac-not-on-dpdk-port',
-]
 /** ovs-appctl / ovs-ofctl sources: the ones a hung ovs-vswitchd cannot answer. */
 const VSWITCHD_SOURCES = ['dpctl-show', 'dpif-show', 'fdb.ovsbr0', 'ofctl-ports.ovsbr0', 'ofctl-show.ovsbr0', 'pmd-perf', 'pmd-rxq', 'pmd-stats']
 
