@@ -167,13 +167,25 @@ export async function labExec(ns: LabNs | null, argv: readonly string[], opts: {
   return run(full, {timeoutMs: opts.timeoutMs ?? 30_000, check: opts.check ?? false})
 }
 
-/** iperf3 -b for lab tests that assert paths and exit codes: well below the lab PMD's ceiling (~1.4 Gbit/s). */
-export const LAB_LOAD_BANDWIDTH = '300M'
+/**
+ * The VM's NIC rate (tbf on vm0eth0, the VM's egress), like a VM's vNIC with a rate limit. Unshaped,
+ * an iperf3 from the VM drives the lab's one PMD, on 2 shared vCPUs, 90-93 % busy (~1.5 Gbit/s):
+ * a true pmd-saturated warning on the fixed host. At 1 Gbit/s it runs ~50 % busy, so the lab is a
+ * healthy host under an unthrottled iperf3. LAB_VM_RATE=none leaves the NIC unshaped (to see the
+ * saturated PMD); any tc rate (e.g. 600mbit) sets another.
+ */
+export function labVmRate(): string | null {
+  const rate = (process.env.LAB_VM_RATE ?? '1gbit').trim()
+  if (rate === '' || rate === 'none' || rate === '0') return null
+  if (!/^\d+(\.\d+)?(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/i.test(rate)) {
+    throw new LabError(`LAB_VM_RATE: "${rate}" is not a tc rate (e.g. 1gbit, 600mbit, or none)`)
+  }
+  return rate
+}
 
 /**
  * argv that runs a `seconds`-long iperf3 client with JSON output from the VM's namespace;
- * `bandwidth` (iperf3 -b, e.g. "300M") keeps the lab's single PMD below saturation when a test
- * asserts where packets go rather than how fast.
+ * `bandwidth` is iperf3 -b (e.g. "300M"); unset, the VM NIC's shaping (labVmRate) bounds the rate.
  */
 export function vmIperfArgv(target: string, seconds: number, bandwidth?: string): string[] {
   return ['ip', 'netns', 'exec', VM_NS, 'iperf3', '-c', target, '-t', String(seconds), ...(bandwidth ? ['-b', bandwidth] : []), '-J']
@@ -234,7 +246,7 @@ export function canRunLab(): {ok: boolean; reason: string} {
   }
   if (!hasFile('/dev/net/tun')) return {ok: false, reason: '/dev/net/tun missing (net_tap and the OVS internal port need it)'}
   if (!hasFile(OVS_DPDK_BINARY)) return {ok: false, reason: `${OVS_DPDK_BINARY} missing (run \`npm run lab -- deps\`)`}
-  for (const bin of ['ovsdb-server', 'ovsdb-tool', 'ovs-vsctl', 'ovs-appctl', 'ovs-ofctl', 'dpdk-testpmd', 'iperf3', 'ethtool', 'stdbuf', 'ping', 'mount', 'umount']) {
+  for (const bin of ['ovsdb-server', 'ovsdb-tool', 'ovs-vsctl', 'ovs-appctl', 'ovs-ofctl', 'dpdk-testpmd', 'iperf3', 'ethtool', 'tc', 'stdbuf', 'ping', 'mount', 'umount']) {
     if (!which(bin)) return {ok: false, reason: `\`${bin}\` not found (run \`npm run lab -- deps\`)`}
   }
   if (!hasFile(OVS_SCHEMA)) return {ok: false, reason: `${OVS_SCHEMA} missing`}
@@ -673,7 +685,9 @@ async function build(opts: UpOptions): Promise<LabMem> {
   await waitFor('vhost-user1 link up', async () => stillAlive() && (await vsctl('get', 'Interface', 'vhost-user1', 'link_state')).stdout.trim() === 'up', 30_000,
     () => `${tail(p.testpmdLog, 20)}\n${tail(p.vswitchdLog, 15, /vhost|VHOST|ERR/)}`)
   await ipn(VM_NS, 'link', 'set', 'vm0eth0', 'up')
-  say('VM up: testpmd virtio-user <-> vhost-user1 connected, vm0eth0 up')
+  const rate = labVmRate()
+  if (rate) await run(['ip', 'netns', 'exec', VM_NS, 'tc', 'qdisc', 'replace', 'dev', 'vm0eth0', 'root', 'tbf', 'rate', rate, 'burst', '256kb', 'latency', '50ms'])
+  say(`VM up: testpmd virtio-user <-> vhost-user1 connected, vm0eth0 up (${rate ? `shaped to ${rate}` : 'unshaped'})`)
 
   await launchDaemon('iperf3-host1', ['ip', 'netns', 'exec', REMOTE_NS, 'iperf3', '-s', '-D', '-I', path.join(p.run, 'iperf3-host1.pid'),
     '--logfile', path.join(p.log, 'iperf3-host1.log')])
@@ -752,6 +766,15 @@ export interface LabStatus {
   vhostLinkState: string | null
   mode: LabMode | 'none' | null
   hugepagesMounted: boolean
+  /** The VM NIC's shaping (tbf rate on vm0eth0), 'none', or null when unknown. */
+  vmNicRate: string | null
+}
+
+/** The tbf rate on the VM's NIC as tc reports it ("1Gbit"), 'none' without one, null when unreadable. */
+async function vmNicRate(): Promise<string | null> {
+  const r = await run(['ip', 'netns', 'exec', VM_NS, 'tc', 'qdisc', 'show', 'dev', 'vm0eth0'], {check: false, timeoutMs: 5_000})
+  if (r.exitCode !== 0) return null
+  return /\btbf\b.*\brate (\S+)/.exec(r.stdout)?.[1] ?? 'none'
 }
 
 async function ipv4s(ns: LabNs, dev: string): Promise<string[] | null> {
@@ -782,7 +805,7 @@ export async function status(): Promise<LabStatus> {
   const upNow = Object.values(namespaces).every(Boolean) && processes.length === PROCS.length && processes.every((p) => p.alive)
   const st: LabStatus = {
     up: upNow, namespaces, processes, mem: readState().mem ?? null,
-    dpdkInitialized: null, vhostLinkState: null, mode: null, hugepagesMounted: isHugeMounted(),
+    dpdkInitialized: null, vhostLinkState: null, mode: null, hugepagesMounted: isHugeMounted(), vmNicRate: null,
   }
   const vswitchd = processes.find((p) => p.name === 'ovs-vswitchd')
   if (ns.has(HOST_NS) && vswitchd?.alive) {
@@ -792,6 +815,7 @@ export async function status(): Promise<LabStatus> {
     st.vhostLinkState = link ? link.stdout.trim().replace(/"/g, '') : null
   }
   if (ns.has(HOST_NS) && ns.has(VM_NS)) st.mode = await currentMode()
+  if (ns.has(VM_NS)) st.vmNicRate = await vmNicRate()
   return st
 }
 
@@ -804,6 +828,7 @@ export function formatStatus(s: LabStatus): string {
     `dpdk_initialized: ${s.dpdkInitialized ?? '-'}`,
     `vhost-user1 link_state: ${s.vhostLinkState ?? '-'}`,
     `mode: ${s.mode ?? '-'}`,
+    `VM NIC (vm0eth0) shaped: ${s.vmNicRate ?? '-'}`,
   ]
   return lines.join('\n')
 }
