@@ -52,25 +52,32 @@ On exit it ends the load's process group, prints the window's diagnosis summary 
     const {session, store, notes} = createWatch(request)
     // The dashboard only for a human at a terminal: never under --json, in a pipe or in CI.
     const dashboard = !json && process.stdout.isTTY === true && !process.env.CI
-    if (dashboard) {
-      // React's development build re-checks every render: several times the CPU of the production one.
-      process.env.NODE_ENV ??= 'production'
-      const {runDashboard} = await import('../src/watch/ui/render.js')
-      await runDashboard({session, store, intervalMs, saveDir: () => flags.save ?? defaultSaveDir()})
-    } else {
-      for (const note of notes) process.stderr.write(`${note}\n`)
-      const stop = new AbortController()
-      const onSignal = () => stop.abort()
-      process.once('SIGINT', onSignal)
-      process.once('SIGTERM', onSignal)
-      process.once('SIGHUP', onSignal)
-      try {
-        await runPlain({session, store, intervalMs, json, signal: stop.signal, write: (line) => process.stdout.write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`)})
-      } finally {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
-        process.off('SIGHUP', onSignal)
+    try {
+      if (dashboard) {
+        // React's development build re-checks every render: several times the CPU of the production one.
+        process.env.NODE_ENV ??= 'production'
+        const {runDashboard} = await import('../src/watch/ui/render.js')
+        await runDashboard({session, store, intervalMs, saveDir: () => flags.save ?? defaultSaveDir()})
+      } else {
+        for (const note of notes) process.stderr.write(`${note}\n`)
+        const stop = new AbortController()
+        const onSignal = () => stop.abort()
+        process.once('SIGINT', onSignal)
+        process.once('SIGTERM', onSignal)
+        process.once('SIGHUP', onSignal)
+        try {
+          await runPlain({session, store, intervalMs, json, signal: stop.signal, write: (line) => process.stdout.write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`)})
+        } finally {
+          process.off('SIGINT', onSignal)
+          process.off('SIGTERM', onSignal)
+          process.off('SIGHUP', onSignal)
+        }
       }
+    } catch (error) {
+      // The load, the control socket and the resident reader must not outlive a failed watch.
+      session.abortFinal()
+      await session.stop().catch(() => undefined)
+      throw error
     }
 
     // Ending: the load's process group goes first, then a final snapshot (a second Ctrl-C skips it).

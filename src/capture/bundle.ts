@@ -5,7 +5,7 @@
 import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {DoctorError} from '../errors.js'
-import {CAPTURE_FORMAT, CAPTURE_VERSION, SOURCE_STATUSES} from './types.js'
+import {CAPTURE_FORMAT, CAPTURE_VERSION, SOURCE_STATUSES, SOURCE_VIAS} from './types.js'
 import type {Capture, CaptureManifest, Sample, SourceRecord, SourceResult} from './types.js'
 
 const SAMPLE_NAME = /^(before|after|during(-[0-9]+)?)$/
@@ -87,6 +87,7 @@ function readSample(dir: string, name: string, takenAt: string): Sample {
       durationMs: raw.durationMs ?? 0,
       startedAt: raw.startedAt ?? takenAt,
       ...(raw.reason ? {reason: raw.reason} : {}),
+      ...(raw.via && SOURCE_VIAS.includes(raw.via) ? {via: raw.via} : {}),
       stdout: readText(join(sampleDir, `${raw.id}.out`)),
       stderr: readText(join(sampleDir, `${raw.id}.err`)),
     }

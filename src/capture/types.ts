@@ -28,12 +28,26 @@ export interface SourceRecord {
   startedAt: string
   /** Why the source is not ok, in a few words (not part of the v1 minimum, always optional). */
   reason?: string
+  /**
+   * How the output was read when not by running argv (optional, watch only): 'unixctl', argv's
+   * ovs-appctl request sent by dpdk-doctor itself on ovs-vswitchd's control socket (the same text);
+   * 'resident', argv's reader program kept running in the namespace and asked once per sample.
+   */
+  via?: SourceVia
 }
+
+export type SourceVia = 'unixctl' | 'resident'
+export const SOURCE_VIAS: readonly SourceVia[] = ['unixctl', 'resident']
 
 /** A source record with its verbatim outputs. */
 export interface SourceResult extends SourceRecord {
   stdout: string
   stderr: string
+  /**
+   * In memory only (overlayLive, never written): a live source a live sample did not read, carried
+   * from the full sample for its configuration; its counters are not this sample's.
+   */
+  carried?: true
 }
 
 export interface Sample {

@@ -6,12 +6,14 @@
 import {readdirSync, readFileSync} from 'node:fs'
 import type {Sample, SourceResult} from '../capture/types.js'
 import {statusOf} from '../exec/runner.js'
+import {UnixctlError} from '../exec/unixctl.js'
+import type {UnixctlClient} from '../exec/unixctl.js'
 import type {Runner} from '../exec/runner.js'
 import {parseBridges} from '../parsers/ovsdb.js'
 import {parseSysfsNet} from '../parsers/sysfs.js'
 import {isValidIfname} from '../util/names.js'
 import {netnsReaderArgv, readInProcess} from './readers.js'
-import {bridgeSources, ethtoolSource, STATIC_SOURCES} from './sources.js'
+import {bridgeSources, ethtoolSource, OVS_TOOL_TIMEOUT_S, STATIC_SOURCES} from './sources.js'
 import type {CollectTarget, SourceSpec} from './sources.js'
 
 export interface CollectOptions {
@@ -20,6 +22,10 @@ export interface CollectOptions {
   signal?: AbortSignal
   /** Called when a source finishes (progress display). */
   onSource?: (result: SourceResult) => void
+  /** Send ovs-appctl sources' requests on ovs-vswitchd's control socket (watch); ovs-appctl when it cannot connect. */
+  unixctl?: UnixctlClient
+  /** Sources read another way (watch's resident netns reader), by id. */
+  providers?: Readonly<Record<string, (signal?: AbortSignal) => Promise<SourceResult>>>
 }
 
 /** The argv a spec runs with on this target (kernel-side sources inside --netns). */
@@ -38,7 +44,40 @@ function ovsEnv(target: CollectTarget): Record<string, string> | undefined {
   return target.ovsRundir ? {OVS_RUNDIR: target.ovsRundir} : undefined
 }
 
+/**
+ * An ovs-appctl source over the control socket, recorded under its ovs-appctl argv with via
+ * 'unixctl'; null when the socket cannot be reached (the caller runs ovs-appctl, whose own error
+ * then tells why).
+ */
+async function runOverUnixctl(spec: SourceSpec & {unixctl: {method: string; params: string[]}}, client: UnixctlClient, signal?: AbortSignal): Promise<SourceResult | null> {
+  const started = Date.now()
+  const base = {id: spec.id, argv: spec.argv ?? [], via: 'unixctl' as const, startedAt: new Date(started).toISOString()}
+  try {
+    const reply = await client.call(spec.unixctl.method, spec.unixctl.params, {timeoutMs: OVS_TOOL_TIMEOUT_S * 1000, signal})
+    const durationMs = Date.now() - started
+    if (reply.error !== null) {
+      // As ovs-appctl reports it: the daemon's message on stderr, exit 2.
+      const reason = reply.error.trim().split('\n')[0]?.slice(0, 200) || 'error'
+      return {...base, status: 'error', exitCode: 2, durationMs, reason, stdout: '', stderr: reply.error.endsWith('\n') ? reply.error : `${reply.error}\n`}
+    }
+    return {...base, status: 'ok', exitCode: 0, durationMs, stdout: reply.result ?? '', stderr: ''}
+  } catch (error) {
+    if (!(error instanceof UnixctlError)) throw error
+    if (error.kind === 'connect') return null
+    const durationMs = Date.now() - started
+    const status = error.kind === 'timeout' ? 'timeout' : error.kind === 'aborted' ? 'skipped' : 'error'
+    const reason = error.kind === 'timeout' ? `ovs-vswitchd gave ${error.message} on its control socket` : error.message
+    return {...base, status, exitCode: null, durationMs, reason, stdout: '', stderr: ''}
+  }
+}
+
 export async function runSource(spec: SourceSpec, opts: CollectOptions): Promise<SourceResult> {
+  const provider = opts.providers?.[spec.id]
+  if (provider) return provider(opts.signal)
+  if (spec.unixctl && opts.unixctl) {
+    const result = await runOverUnixctl({...spec, unixctl: spec.unixctl}, opts.unixctl, opts.signal)
+    if (result) return result
+  }
   const argv = argvFor(spec, opts.target)
   if (argv) {
     const result = await opts.runner.run({
@@ -142,9 +181,10 @@ export async function collectSample(
   }
   const run = (spec: SourceSpec, signal = opts.signal) => runSource(spec, {...opts, signal}).then(record)
 
-  // skip: watch in a netns leaves out sysfs-stats (ip -s link has the same counters; the netns
-  // reader would start a node process every second).
-  const statics = STATIC_SOURCES.filter((s) => (!opts.live || s.live) && !opts.skip?.includes(s.id))
+  // skip: source ids (templated ones by their base, e.g. ofctl-ports) a caller leaves out; watch's
+  // live samples leave out the sources it reads a cheaper way.
+  const skipped = (spec: SourceSpec) => opts.skip?.includes(baseId(spec.id)) ?? false
+  const statics = STATIC_SOURCES.filter((s) => (!opts.live || s.live) && !skipped(s))
   const running = new Map<string, Promise<SourceResult>>()
   const slowAborts: AbortController[] = []
   const slowRuns: Array<Promise<SourceResult>> = []
@@ -165,7 +205,7 @@ export async function collectSample(
     }
   }
 
-  const bridgeSpecs = (bridges: string[]) => bridges.flatMap((b) => bridgeSources(b)).filter((s) => !opts.live || s.live)
+  const bridgeSpecs = (bridges: string[]) => bridges.flatMap((b) => bridgeSources(b)).filter((s) => (!opts.live || s.live) && !skipped(s))
   const followUps: Array<Promise<unknown>> = []
   if (opts.live && opts.knownBridges) {
     followUps.push(Promise.all(bridgeSpecs(opts.knownBridges).map((s) => run(s))))
@@ -190,6 +230,12 @@ export async function collectSample(
     await slowDone
   }
   return {sample, settled: slowDone}
+}
+
+/** A source id without its template part: ofctl-ports.ovsbr0 -> ofctl-ports. */
+function baseId(id: string): string {
+  const dot = id.indexOf('.')
+  return dot === -1 ? id : id.slice(0, dot)
 }
 
 /** Bridge names found in a full sample, for live samples that follow it. */

@@ -81,3 +81,19 @@ export function netnsReaderArgv(netns: string, kind: string): string[] {
 export function readInProcess(kind: string): string {
   return readKernelSource(fs, kind, SYSCTL_NET_KEYS)
 }
+
+/**
+ * argv of the same reader kept running inside a namespace: each line on its stdin names a reader
+ * kind and is answered with that reading as one line (the readers' JSON has no newline inside;
+ * sysctl-net's lines are joined by a tab and split again by the caller). watch uses it for the
+ * kernel sources without starting a node process in the namespace for each.
+ */
+export function netnsResidentReaderArgv(netns: string): string[] {
+  const code =
+    `var __name = (fn) => fn; var read = (${readKernelSource.toString()}); var fs = require('fs'); var keys = ${JSON.stringify(SYSCTL_NET_KEYS)};` +
+    `var pending = ''; process.stdin.setEncoding('utf8');` +
+    `process.stdin.on('data', function (d) { pending += d; var n; while ((n = pending.indexOf('\\n')) !== -1) { var kind = pending.slice(0, n).trim(); pending = pending.slice(n + 1);` +
+    ` process.stdout.write(read(fs, kind, keys).replace(/\\n(?!$)/g, '\\t')) } });` +
+    `process.stdin.on('end', function () { process.exit(0) })`
+  return ['ip', 'netns', 'exec', netns, process.execPath, '-e', code, 'resident']
+}

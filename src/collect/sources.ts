@@ -2,6 +2,7 @@
  * The sources dpdk-doctor reads: stable ids (never rename one), how to get each, and which are
  * live counters sampled during a load window. Collection never decides: it only runs these.
  */
+import type {SourceResult} from '../capture/types.js'
 
 export interface CollectTarget {
   /** Run the kernel-side sources (ip, ethtool, sysfs, devbind) inside this network namespace. */
@@ -19,6 +20,8 @@ export interface SourceSpec {
   argv?: string[]
   /** File or directory read in-process (when not in another netns). */
   path?: string
+  /** The same request as JSON-RPC on ovs-vswitchd's control socket (ovs-appctl sources; watch uses it). */
+  unixctl?: {method: string; params: string[]}
   /** In-process reader kind, for sources without argv. */
   reader?: 'file' | 'sysfs-net' | 'sysfs-stats' | 'sysctl-net'
   /** Sampled during a load window (live counters only, never OVSDB statistics). */
@@ -34,7 +37,11 @@ export const OVS_TOOL_TIMEOUT_S = 5
 export const SOURCE_DEADLINE_MS = 8_000
 
 const vsctl = (table: string) => ['ovs-vsctl', `-t`, String(OVS_TOOL_TIMEOUT_S), '--format=json', 'list', table]
-const appctl = (...args: string[]) => ['ovs-appctl', '-T', String(OVS_TOOL_TIMEOUT_S), ...args]
+/** An ovs-appctl source: its argv, and the same command for the control socket. */
+const appctl = (method: string, ...params: string[]) => ({
+  argv: ['ovs-appctl', '-T', String(OVS_TOOL_TIMEOUT_S), method, ...params],
+  unixctl: {method, params},
+})
 const ofctl = (...args: string[]) => ['ovs-ofctl', '-t', String(OVS_TOOL_TIMEOUT_S), ...args]
 
 /** sysctl keys of the sysctl-net source (read from /proc/sys). */
@@ -59,11 +66,11 @@ export const STATIC_SOURCES: readonly SourceSpec[] = [
   {id: 'ovsdb-bridge', side: 'ovs', argv: vsctl('Bridge'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
   {id: 'ovsdb-port', side: 'ovs', argv: vsctl('Port'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
   {id: 'ovsdb-interface', side: 'ovs', argv: vsctl('Interface'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
-  {id: 'dpif-show', side: 'ovs', argv: appctl('dpif/show'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
-  {id: 'dpctl-show', side: 'ovs', argv: appctl('dpctl/show', '-s'), live: true, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
-  {id: 'pmd-stats', side: 'ovs', argv: appctl('dpif-netdev/pmd-stats-show'), live: true, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
-  {id: 'pmd-perf', side: 'ovs', argv: appctl('dpif-netdev/pmd-perf-show', '-nh'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
-  {id: 'pmd-rxq', side: 'ovs', argv: appctl('dpif-netdev/pmd-rxq-show'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'dpif-show', side: 'ovs', ...appctl('dpif/show'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'dpctl-show', side: 'ovs', ...appctl('dpctl/show', '-s'), live: true, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'pmd-stats', side: 'ovs', ...appctl('dpif-netdev/pmd-stats-show'), live: true, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'pmd-perf', side: 'ovs', ...appctl('dpif-netdev/pmd-perf-show', '-nh'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  {id: 'pmd-rxq', side: 'ovs', ...appctl('dpif-netdev/pmd-rxq-show'), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
   {id: 'devbind', side: 'kernel', argv: ['dpdk-devbind.py', '--status-dev', 'net'], live: false, slow: true, timeoutMs: SOURCE_DEADLINE_MS},
   {id: 'meminfo', side: 'proc', reader: 'file', path: '/proc/meminfo', live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
   {id: 'cmdline', side: 'proc', reader: 'file', path: '/proc/cmdline', live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
@@ -72,7 +79,7 @@ export const STATIC_SOURCES: readonly SourceSpec[] = [
 /** Per-bridge sources, once the bridge names are known. */
 export function bridgeSources(bridge: string): SourceSpec[] {
   return [
-    {id: `fdb.${bridge}`, side: 'ovs', argv: appctl('fdb/show', bridge), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+    {id: `fdb.${bridge}`, side: 'ovs', ...appctl('fdb/show', bridge), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
     {id: `ofctl-show.${bridge}`, side: 'ovs', argv: ofctl('show', bridge), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
     {id: `ofctl-ports.${bridge}`, side: 'ovs', argv: ofctl('dump-ports', bridge), live: true, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
   ]
@@ -109,10 +116,22 @@ export function isFullSample(sample: {sources: Record<string, unknown>}): boolea
 /**
  * A live sample seen through a full one: its live counters over the full sample's configuration
  * (bridges, ports, addresses), so its counters can be joined to named ports. The full sample's own
- * counters are left out: one the live sample lacks (sysfs-stats in a netns) would otherwise shadow
- * the fresh ones with frozen values.
+ * counters are left out: one the live sample lacks (ofctl-ports, which watch does not sample)
+ * would otherwise shadow the fresh ones with frozen values. ip-link also carries link
+ * configuration (kind, master, flags): when the live sample lacks it, the full sample's is kept,
+ * marked `carried` so its counters are not read as this sample's.
  */
-export function overlayLive<S extends {name: string; takenAt: string; sources: Record<string, unknown>}>(full: S, live: S): S {
+export function overlayLive<S extends {name: string; takenAt: string; sources: Record<string, SourceResult>}>(full: S, live: S): S {
   const config = Object.fromEntries(Object.entries(full.sources).filter(([id]) => !isLiveSourceId(id)))
-  return {...live, sources: {...config, ...live.sources}}
+  const link = full.sources['ip-link']
+  const carried = link && !live.sources['ip-link'] ? {'ip-link': carriedCopy(link)} : {}
+  return {...live, sources: {...config, ...carried, ...live.sources}}
+}
+
+/** One carried copy per source object, so the model's parse cache (keyed by object) hits every second. */
+const carriedCopies = new WeakMap<SourceResult, SourceResult>()
+function carriedCopy(r: SourceResult): SourceResult {
+  let copy = carriedCopies.get(r)
+  if (!copy) carriedCopies.set(r, (copy = {...r, carried: true}))
+  return copy
 }

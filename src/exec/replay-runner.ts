@@ -29,6 +29,9 @@ export function sourceIdForArgv(argv: string[]): string | null {
   return null
 }
 
+/** The reader kinds a resident netns reader may be asked for. */
+const RESIDENT_KINDS = new Set(['sysfs-stats', 'sysfs-net', 'sysctl-net'])
+
 export class ReplayRunner implements Runner {
   readonly calls: string[][] = []
 
@@ -46,6 +49,7 @@ export class ReplayRunner implements Runner {
     this.calls.push(request.argv)
     const startedAt = new Date().toISOString()
     const base = {argv: request.argv, signal: null, timedOut: false, notFound: false, startedAt, durationMs: 0, error: null}
+    if (request.stdin) return this.resident(request, base)
     const key = request.argv.join(' ')
     if (this.extra[key]) return {...base, stdout: this.extra[key].stdout, stderr: '', exitCode: this.extra[key].exitCode}
     const id = sourceIdForArgv(request.argv)
@@ -60,5 +64,30 @@ export class ReplayRunner implements Runner {
       notFound: recorded.status === 'not-installed',
       durationMs: recorded.durationMs,
     }
+  }
+
+  /**
+   * A resident reader (watch --netns): each line on stdin names a reader kind and is answered with
+   * the current sample's recorded reading (line breaks as tabs, as the reader sends them), until
+   * stdin ends or the run is aborted. A kind not recorded gets an empty line, a malformed reading.
+   */
+  private resident(request: RunRequest, base: Omit<RunResult, 'stdout' | 'stderr' | 'exitCode'>): Promise<RunResult> {
+    return new Promise((resolve) => {
+      const end = (aborted: boolean) => resolve({...base, stdout: '', stderr: '', exitCode: aborted ? null : 0, error: aborted ? 'aborted' : null})
+      let pending = ''
+      request.stdin!.setEncoding('utf8')
+      request.stdin!.on('data', (chunk: string) => {
+        pending += chunk
+        let n: number
+        while ((n = pending.indexOf('\n')) !== -1) {
+          const kind = pending.slice(0, n).trim()
+          pending = pending.slice(n + 1)
+          const recorded = RESIDENT_KINDS.has(kind) ? this.samples[this.turn]?.sources[kind]?.stdout : undefined
+          request.onStdout?.(recorded ? `${recorded.replace(/\n(?!$)/g, '\t').replace(/\n?$/, '')}\n` : '\n')
+        }
+      })
+      request.stdin!.once('end', () => end(false))
+      request.signal?.addEventListener('abort', () => end(true), {once: true})
+    })
   }
 }

@@ -3,6 +3,7 @@
  * fixed PATH, and a deadline that kills the whole process group (execa's own timeout only kills
  * the direct child; a grandchild holding stdout would keep the run pending).
  */
+import type {Readable} from 'node:stream'
 import {StringDecoder} from 'node:string_decoder'
 import type {SourceStatus} from '../capture/types.js'
 
@@ -15,6 +16,10 @@ export interface RunRequest {
   signal?: AbortSignal
   /** Called with stdout as it arrives (watch reads iperf3's per-interval lines); stdout is still returned whole. */
   onStdout?: (chunk: string) => void
+  /** The command's stdin (a resident reader's requests); none when absent. */
+  stdin?: Readable
+  /** Keep no copy of stdout (a long-lived command read through onStdout). */
+  discardStdout?: boolean
 }
 
 export interface RunResult {
@@ -84,7 +89,8 @@ export class HostRunner implements Runner {
       reject: false,
       shell: false,
       detached: true, // its own process group, so the deadline can end every descendant
-      stdin: 'ignore',
+      stdin: request.stdin ? 'pipe' : 'ignore',
+      buffer: {stdout: !request.discardStdout, stderr: true},
       env: childEnv(request.env),
       extendEnv: false,
       encoding: 'utf8',
@@ -92,6 +98,10 @@ export class HostRunner implements Runner {
       maxBuffer: 64 * 1024 * 1024,
     })
     const pid = child.pid
+    if (request.stdin && child.stdin) {
+      child.stdin.on('error', () => undefined) // EPIPE from a command that ended: its result tells why
+      request.stdin.pipe(child.stdin)
+    }
     if (request.onStdout) {
       const onStdout = request.onStdout
       const decoder = new StringDecoder('utf8')

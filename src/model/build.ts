@@ -3,7 +3,7 @@
  * text stays in the bundle) and joins them: OVSDB rows into bridges and ports, kernel interfaces
  * with their drivers and roles, live counters, PMD threads, FDB with port names.
  */
-import type {HostInfo, Sample} from '../capture/types.js'
+import type {HostInfo, Sample, SourceResult} from '../capture/types.js'
 import {printable} from '../util/text.js'
 import {sourceInstance} from '../capture/types.js'
 import {parseSource} from '../parsers/index.js'
@@ -50,6 +50,22 @@ function num(value: string | undefined): number | null {
   return Number.isFinite(n) ? n : null
 }
 
+/**
+ * Parses by source object: watch reads each live sample through the last full one, whose
+ * configuration sources (OVSDB tables, addresses, FDB) are the same objects second after second;
+ * parsing them once, not every second, is most of what a live sample would cost. Parsed values
+ * are only read by the model, never changed.
+ */
+const parseCache = new WeakMap<SourceResult, {id: string; parsed: ReturnType<typeof parseSource>}>()
+
+function parsedOf(id: string, r: SourceResult): ReturnType<typeof parseSource> {
+  const hit = parseCache.get(r)
+  if (hit && hit.id === id) return hit.parsed
+  const parsed = parseSource(id, r.stdout)
+  parseCache.set(r, {id, parsed})
+  return parsed
+}
+
 class SampleReader {
   readonly coverage: Record<string, SourceCoverage> = {}
   readonly warnings: string[] = []
@@ -74,7 +90,7 @@ class SampleReader {
   private parse(id: string): unknown {
     const r = this.sample.sources[id]
     if (!r || r.status !== 'ok') return null
-    const parsed = parseSource(id, r.stdout)
+    const parsed = parsedOf(id, r)
     if (!parsed.ok) {
       this.coverage[id] = {...this.coverage[id]!, parseError: parsed.error}
       this.warnings.push(`${this.sample.name}/${id}: could not parse the output (${printable(parsed.error)}); kept raw in the capture`)
@@ -131,7 +147,9 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
         const ofport = i.ofport
         const ofctl = ofport === null ? undefined : ofctlByPort.get(ofport)
         const dp = dpctlPorts.get(i.name)
-        const counters = ofctl ? countersFromOfctl(ofctl) : dp?.stats ? {...dp.stats} : null
+        // dpctl/show -s first: one source for every bridge's ports, which watch reads each second over
+        // the control socket; dump-ports (the same netdev counters) where dpctl has no row.
+        const counters = dp?.stats ? {...dp.stats} : ofctl ? countersFromOfctl(ofctl) : null
         const devargs = i.options['dpdk-devargs']
         ports.push({
           name: i.name,
@@ -202,6 +220,7 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
   const links = read.get<IpLink[]>('ip-link') ?? []
   const sysfs = read.get<SysfsNetDevice[]>('sysfs-net') ?? []
   const stats = read.get<SysfsStats>('sysfs-stats')
+  const linksFresh = sample.sources['ip-link']?.carried !== true
   const linkByName = new Map(links.map((l) => [l.ifname, l]))
   const addrByName = new Map<string, IpAddrInterface>()
   for (const a of addrs) if (!addrByName.has(a.ifname)) addrByName.set(a.ifname, a) // first wins, like find
@@ -232,7 +251,8 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
     else if (twinOf) [role, owner] = ['dpdk-twin', twinOf.name]
     else if (pciAddress || (master === null && (kind === null || kind === 'veth'))) role = 'physical'
     else role = 'virtual'
-    const counters: LinkCounters | null = stats?.[ifname] ?? l?.counters ?? null
+    // ip-link carried over from a full sample (a live sample without it) has stale counters.
+    const counters: LinkCounters | null = stats?.[ifname] ?? (linksFresh ? l?.counters : null) ?? null
     return {
       ifname,
       ifindex: a?.ifindex ?? l?.ifindex ?? null,

@@ -4,14 +4,19 @@
  */
 import {setMaxListeners} from 'node:events'
 import type {Sample} from '../capture/types.js'
-import {bridgesOf, collectSample} from '../collect/collect.js'
+import {bridgesOf, collectSample, ovsRundirOf} from '../collect/collect.js'
+import {RESIDENT_KINDS, ResidentNetnsReader} from '../collect/resident.js'
+import {SOURCE_DEADLINE_MS} from '../collect/sources.js'
 import type {CollectTarget} from '../collect/sources.js'
 import type {Runner} from '../exec/runner.js'
+import {controlSocketPath, UnixctlClient} from '../exec/unixctl.js'
 
 export interface SampleSource {
   readonly live: boolean
   /** The next sample; null when there are no more (the end of a recording). */
   next(signal: AbortSignal, opts?: {full?: boolean}): Promise<Sample | null>
+  /** Lets go of what sampling holds open (a socket, a resident reader). */
+  close(): void
 }
 
 /** Name of the n-th sample of a capture: before, during, during-2, ... */
@@ -19,30 +24,58 @@ export function sampleName(index: number): string {
   return index === 0 ? 'before' : index === 1 ? 'during' : `during-${index}`
 }
 
+/**
+ * Sources a live sample leaves out, read another way: ip-link (the kernel counters are sysfs-stats;
+ * link configuration comes from the full sample) and ofctl-ports (dpctl/show -s has every bridge's
+ * ports, the same netdev counters, in one request).
+ */
+export const WATCH_LIVE_SKIP = ['ip-link', 'ofctl-ports'] as const
+
+/**
+ * The live host, sampled without starting a process per sample where it can be helped (the
+ * sampler must not perturb what it measures): ovs-appctl's requests go on ovs-vswitchd's control
+ * socket over one connection, and in a netns the kernel counters come from one resident reader.
+ * Both fall back to the commands when they cannot be used (no socket: ovs-appctl runs and reports).
+ */
 export class LiveSampleSource implements SampleSource {
   readonly live = true
   private index = 0
   private bridges: string[] = []
+  private readonly unixctl: UnixctlClient
+  private readonly resident: ResidentNetnsReader | null
 
-  constructor(private readonly runner: Runner, private readonly target: CollectTarget) {}
+  constructor(private readonly runner: Runner, private readonly target: CollectTarget) {
+    this.unixctl = new UnixctlClient(() => controlSocketPath(ovsRundirOf(target)))
+    this.resident = target.netns ? new ResidentNetnsReader(runner, target.netns) : null
+  }
 
   async next(signal: AbortSignal, opts: {full?: boolean} = {}): Promise<Sample> {
     // Every source in flight listens on the signal: not a leak, so no MaxListenersExceededWarning.
     setMaxListeners(100, signal)
     const name = sampleName(this.index++)
-    const base = {runner: this.runner, target: this.target, signal}
+    const resident = this.resident
+    const providers = resident
+      ? Object.fromEntries(RESIDENT_KINDS.map((kind) => [kind, (s?: AbortSignal) => resident.read(kind, {timeoutMs: SOURCE_DEADLINE_MS, signal: s})]))
+      : undefined
+    const base = {runner: this.runner, target: this.target, signal, unixctl: this.unixctl, ...(providers ? {providers} : {})}
     if (name === 'before' || opts.full) {
-      // Slow optional sources (dpdk-devbind.py) join the sample when done; never wait for them.
-      const {sample} = await collectSample(name, {...base, slow: 'background'})
+      // dpdk-devbind.py (a Python start, ~170 ms of CPU) is left out of the first snapshot: the
+      // dashboard's binding checks read sysfs-net. A full snapshot on request (the final one,
+      // which the exit summary judges, or a save) waits for it, so the capture has it.
+      const first = name === 'before' && !opts.full
+      const {sample} = await collectSample(name, {...base, slow: first ? 'background' : 'wait', skip: first ? ['devbind'] : []})
       const bridges = bridgesOf(sample)
       if (bridges.length > 0) this.bridges = bridges
       return sample
     }
-    // Live counters only (never OVSDB statistics). In a netns, kernel counters come from
-    // `ip -s link` alone: the sysfs reader would start a node process there every second.
-    const skip = this.target.netns ? ['sysfs-stats'] : []
-    const {sample} = await collectSample(name, {...base, live: true, knownBridges: this.bridges, skip})
+    // Live counters only (never OVSDB statistics).
+    const {sample} = await collectSample(name, {...base, live: true, knownBridges: this.bridges, skip: WATCH_LIVE_SKIP})
     return sample
+  }
+
+  close(): void {
+    this.unixctl.close()
+    this.resident?.close()
   }
 }
 
@@ -55,4 +88,6 @@ export class ReplaySampleSource implements SampleSource {
   async next(): Promise<Sample | null> {
     return this.samples[this.index++] ?? null
   }
+
+  close(): void {}
 }

@@ -15,6 +15,8 @@ import {median, round, spread} from './stats.js'
 import type {Spread} from './stats.js'
 
 const LAB = new URL('../../fixtures/bundles/lab-broken-huge-load/before/', import.meta.url).pathname
+/** The recorded sample the stubs answer with. */
+export const LAB_BEFORE = LAB
 /** dpdk-devbind.py is a Python script that scans every PCI device: ~350 ms on real hosts. */
 const DEVBIND_MS = 350
 

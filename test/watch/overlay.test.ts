@@ -1,6 +1,7 @@
 /**
  * Live samples are read through the last full snapshot, without its counters: a live source the
- * live sample lacks (sysfs-stats, left out in a netns) must not freeze an interface's counters.
+ * live sample lacks must not freeze an interface's counters. ip-link, which watch's live samples
+ * leave out, is carried for its link configuration only.
  */
 import {describe, expect, it} from 'vitest'
 import {readCapture} from '../../src/capture/bundle.js'
@@ -30,5 +31,32 @@ describe('overlayLive', () => {
     expect(nic.txMbps).toBeGreaterThan(400)
     expect(store.getSnapshot().path).toBe('KERNEL PATH')
     expect(store.getSnapshot().verdictText).toBe('Traffic is bypassing DPDK: VM -> ovsbr0 (kernel) -> enp65s0f0np0')
+  })
+
+  // watch's live samples: dpctl/show -s, PMD stats and sysfs-stats (no ip-link, no dump-ports).
+  const watchLive: Sample = {name: 'during', takenAt: during.takenAt, sources: Object.fromEntries(['dpctl-show', 'pmd-stats', 'sysfs-stats'].map((id) => [id, during.sources[id]!]))}
+
+  it('ip-link missing from the live sample: the full sample\'s is carried, marked, one copy per source', () => {
+    const seen = overlayLive(before, watchLive)
+    expect(seen.sources['ip-link']).toMatchObject({carried: true, stdout: before.sources['ip-link']!.stdout})
+    expect(overlayLive(before, watchLive).sources['ip-link']).toBe(seen.sources['ip-link'])
+    expect(seen.sources['ofctl-ports.ovsbr0']).toBeUndefined()
+    expect(seen.sources['sysfs-stats']).toBe(during.sources['sysfs-stats'])
+  })
+
+  it('watch\'s live samples give the same path and rates; a carried ip-link never stands in for missing counters', () => {
+    const store = new WatchStore({host: {hostname: 'lab-host0', netns: 'lab-host0'}})
+    store.addSample(before)
+    store.addSample(watchLive)
+    const frame = store.getSnapshot()
+    expect(frame.path).toBe('KERNEL PATH')
+    expect(frame.ports.find((p) => p.name === 'enp65s0f0np0')!.txMbps).toBeGreaterThan(400)
+
+    // sysfs-stats failed this second: the kernel NIC has no rate, rather than a frozen 0 from the carried ip-link.
+    const failed: Sample = {...watchLive, sources: {...watchLive.sources, 'sysfs-stats': {...watchLive.sources['sysfs-stats']!, status: 'timeout', stdout: ''}}}
+    const blind = new WatchStore({host: {hostname: 'lab-host0', netns: 'lab-host0'}})
+    blind.addSample(before)
+    blind.addSample(failed)
+    expect(blind.getSnapshot().ports.find((p) => p.name === 'enp65s0f0np0')).toBeUndefined()
   })
 })

@@ -61,14 +61,22 @@ describe('a live watch session', () => {
     expect(frame.ports.find((p) => p.name === 'dpdk0')!.txMbps).toBe(0)
     expect(frame.findings.map((f) => f.ruleId)).toContain('kernel-nic-carries-load')
 
-    // Live samples: only the live counters, never OVSDB, and no sysfs reader (node) in a netns.
+    // Live samples: only the live counters, never OVSDB; in a netns the kernel counters come from
+    // the one resident reader (started once, asked once per sample), not a process per sample.
     const live = session.samples[1]!
-    expect(Object.keys(live.sources).sort()).toEqual(['dpctl-show', 'ip-link', 'ofctl-ports.ovsbr0', 'pmd-stats'])
+    expect(Object.keys(live.sources).sort()).toEqual(['dpctl-show', 'pmd-stats', 'sysfs-stats'])
+    expect(live.sources['sysfs-stats']).toMatchObject({status: 'ok', via: 'resident'})
+    // One node process in the namespace for the whole watch: no one-shot reader, one resident one.
+    expect(runner.replay.calls.filter((argv) => argv.includes('-e')).map((argv) => argv.at(-1))).toEqual(['resident'])
+    // dpdk-devbind.py (a Python start) is left to the final snapshot.
+    expect(session.samples[0]!.sources['devbind']).toBeUndefined()
 
     const capture = await session.stop()
     expect(runner.loadAborted).toBe(true)
     expect(capture.samples.map((s) => s.name)).toEqual(['before', 'during', 'during-2'])
     expect(capture.samples[2]!.sources['ovsdb-interface']).toBeDefined()
+    expect(capture.samples[2]!.sources['devbind']).toBeDefined()
+    expect(capture.samples[2]!.sources['sysctl-net']).toMatchObject({status: 'ok', via: 'resident'})
     expect(capture.loadOutput).toContain('524 Mbits/sec')
     const diagnosis = analyse(capture, {input: {mode: 'live', bundle: null, savedTo: null}})
     expect(diagnosis.verdict.kind).toBe('kernel-bypass')
