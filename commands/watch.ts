@@ -7,7 +7,7 @@ import {createWatch, defaultSaveDir, finishWatch, summaryJson, summaryLines} fro
 export default class Watch extends DoctorCommand {
   static override summary = 'Live dashboard of the datapath: where the packets go, second by second, while a load runs.'
 
-  static override description = `Samples the live counters (ovs-ofctl dump-ports, dpctl/show -s, ip -s link, PMD stats) every interval and shows the path verdict (FAST PATH / KERNEL PATH / IDLE, judged like diagnose on the last few samples), per-port packet and bit rates with a 60 s sparkline, the PMD threads' busy share, iperf3's own rate, and the findings as they fire.
+  static override description = `Samples the live counters (dpctl/show -s and PMD stats over ovs-vswitchd's control socket, sysfs statistics) every interval and shows the path verdict (FAST PATH / KERNEL PATH / IDLE, judged like diagnose on the last few samples), per-port packet and bit rates with a 60 s sparkline, the PMD threads' busy share, iperf3's own rate, and the findings as they fire.
 
 Keys: q quit, p pause, s save a capture, f show the fix plan. Not on a terminal (a pipe, CI) it prints one plain line per interval; --json prints one JSON object per line.
 

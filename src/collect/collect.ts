@@ -49,11 +49,11 @@ function ovsEnv(target: CollectTarget): Record<string, string> | undefined {
  * 'unixctl'; null when the socket cannot be reached (the caller runs ovs-appctl, whose own error
  * then tells why).
  */
-async function runOverUnixctl(spec: SourceSpec & {unixctl: {method: string; params: string[]}}, client: UnixctlClient, signal?: AbortSignal): Promise<SourceResult | null> {
+async function runOverUnixctl(spec: SourceSpec, request: {method: string; params: string[]}, client: UnixctlClient, signal?: AbortSignal): Promise<SourceResult | null> {
   const started = Date.now()
   const base = {id: spec.id, argv: spec.argv ?? [], via: 'unixctl' as const, startedAt: new Date(started).toISOString()}
   try {
-    const reply = await client.call(spec.unixctl.method, spec.unixctl.params, {timeoutMs: OVS_TOOL_TIMEOUT_S * 1000, signal})
+    const reply = await client.call(request.method, request.params, {timeoutMs: OVS_TOOL_TIMEOUT_S * 1000, signal})
     const durationMs = Date.now() - started
     if (reply.error !== null) {
       // As ovs-appctl reports it: the daemon's message on stderr, exit 2.
@@ -75,7 +75,7 @@ export async function runSource(spec: SourceSpec, opts: CollectOptions): Promise
   const provider = opts.providers?.[spec.id]
   if (provider) return provider(opts.signal)
   if (spec.unixctl && opts.unixctl) {
-    const result = await runOverUnixctl({...spec, unixctl: spec.unixctl}, opts.unixctl, opts.signal)
+    const result = await runOverUnixctl(spec, spec.unixctl, opts.unixctl, opts.signal)
     if (result) return result
   }
   const argv = argvFor(spec, opts.target)

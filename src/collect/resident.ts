@@ -17,6 +17,12 @@ export type ResidentKind = (typeof RESIDENT_KINDS)[number]
 /** The resident reader's own life: until close(); a reading has its own deadline. */
 const RESIDENT_LIFETIME_MS = 7 * 24 * 3600 * 1000
 
+class ReadingError extends Error {
+  constructor(message: string, readonly kind: 'timeout' | 'interrupted' | 'ended') {
+    super(message)
+  }
+}
+
 interface Slot {
   waiter: {resolve: (line: string) => void; reject: (error: Error) => void} | null
 }
@@ -44,10 +50,11 @@ export class ResidentNetnsReader {
       const line = (await this.request(kind, opts)).replaceAll('\t', '\n')
       return {...base, status: 'ok', exitCode: 0, durationMs: Date.now() - started, stdout: line, stderr: ''}
     } catch (error) {
-      const message = (error as Error).message
-      const status = message === 'interrupted' ? 'skipped' : message.startsWith('no answer') ? 'timeout' : 'error'
+      const e = error as ReadingError
+      const status = e.kind === 'interrupted' ? 'skipped' : e.kind === 'timeout' ? 'timeout' : 'error'
+      // An interrupted reading keeps its slot; a reader that hangs or died is replaced next time.
       if (status !== 'skipped') this.close()
-      return {...base, status, exitCode: null, durationMs: Date.now() - started, reason: message, stdout: '', stderr: ''}
+      return {...base, status, exitCode: null, durationMs: Date.now() - started, reason: e.message, stdout: '', stderr: ''}
     }
   }
 
@@ -57,7 +64,7 @@ export class ResidentNetnsReader {
     this.stdin?.end()
     this.stdin = null
     this.buffered = ''
-    this.fail(new Error(this.exited ?? 'the resident reader was closed'))
+    this.fail(new ReadingError(this.exited ?? 'the resident reader was closed', 'ended'))
   }
 
   private start(): PassThrough {
@@ -81,20 +88,20 @@ export class ResidentNetnsReader {
         this.exited = `the resident reader ended (${why})`
         this.stdin = null
         this.abort = null
-        this.fail(new Error(this.exited))
+        this.fail(new ReadingError(this.exited, 'ended'))
       })
     return stdin
   }
 
   private request(kind: ResidentKind, opts: {timeoutMs: number; signal?: AbortSignal}): Promise<string> {
-    if (opts.signal?.aborted) return Promise.reject(new Error('interrupted'))
+    if (opts.signal?.aborted) return Promise.reject(new ReadingError('interrupted', 'interrupted'))
     const stdin = this.stdin ?? this.start()
     return new Promise<string>((resolve, reject) => {
       // One slot per request, answered in order: an abandoned slot keeps its place, so its late
       // line is dropped rather than taken as the answer to the next request.
       const slot: Slot = {waiter: null}
-      const timer = setTimeout(() => done(new Error(`no answer in ${opts.timeoutMs / 1000} s`)), opts.timeoutMs)
-      const onAbort = () => done(new Error('interrupted'))
+      const timer = setTimeout(() => done(new ReadingError(`no answer in ${opts.timeoutMs / 1000} s`, 'timeout')), opts.timeoutMs)
+      const onAbort = () => done(new ReadingError('interrupted', 'interrupted'))
       const done = (error: Error | null, line?: string) => {
         clearTimeout(timer)
         opts.signal?.removeEventListener('abort', onAbort)
