@@ -48,6 +48,9 @@ export class JsonStreamSplitter {
   private scanned = 0
   private start = -1
 
+  /** A reply larger than this is not a reply (the runner's maxBuffer for a command's stdout). */
+  static readonly MAX_MESSAGE = 64 * 1024 * 1024
+
   push(chunk: string): string[] {
     this.buffer += chunk
     const out: string[] = []
@@ -67,6 +70,9 @@ export class JsonStreamSplitter {
         if (--this.depth === 0) out.push(this.buffer.slice(this.start, i + 1))
         if (this.depth < 0) throw new UnixctlError('unbalanced JSON from the control socket', 'protocol')
       }
+    }
+    if (this.depth > 0 && i - this.start > JsonStreamSplitter.MAX_MESSAGE) {
+      throw new UnixctlError(`a reply over ${JsonStreamSplitter.MAX_MESSAGE / 1024 / 1024} MB from the control socket`, 'protocol')
     }
     if (this.depth === 0) {
       // Everything scanned is consumed (whitespace between messages included).

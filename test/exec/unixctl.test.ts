@@ -61,8 +61,14 @@ describe('JsonStreamSplitter', () => {
     expect(s.push('y"}')).toEqual(['{"id":0,"result":"xy"}'])
   })
 
-  it('refuses unbalanced input', () => {
+  it('refuses unbalanced input, and a message that never ends', () => {
     expect(() => new JsonStreamSplitter().push('}')).toThrow(UnixctlError)
+    const s = new JsonStreamSplitter()
+    const mb = 'x'.repeat(1024 * 1024)
+    s.push('{"result":"')
+    expect(() => {
+      for (let i = 0; i <= JsonStreamSplitter.MAX_MESSAGE / mb.length; i++) s.push(mb)
+    }).toThrow(/reply over 64 MB/)
   })
 })
 
