@@ -62,8 +62,8 @@ const say = (line: string) => process.stderr.write(`[e2e] ${line}\n`)
 describe('diagnose on the lab (built CLI, real OVS-DPDK)', () => {
   const lab = useLab('broken')
   const rundir = labPaths().run
-  // The issue's own command, unthrottled: the lab's VM NIC is shaped to 1 Gbit/s (lab.ts labVmRate),
-  // which keeps the one PMD on 2 shared vCPUs near 50 % busy, so a healthy host reads healthy.
+  // The issue's own command, unthrottled: the lab's VM NIC is shaped to 600 Mbit/s (lab.ts labVmRate),
+  // which keeps the one PMD on 2 shared vCPUs near 30 % busy, so a healthy host reads healthy.
   const iperf = (target: string) => `ip netns exec lab-vm0 iperf3 -c ${target} -t ${LOAD_SECONDS} -J`
   const liveArgs = () => ['diagnose', '--netns', lab.netns, '--ovs-rundir', rundir]
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dd-e2e-'))
