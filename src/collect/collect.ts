@@ -170,7 +170,7 @@ export interface CollectedSample {
  */
 export async function collectSample(
   name: string,
-  opts: CollectOptions & {live?: boolean; knownBridges?: string[]; slow?: SlowPolicy; skip?: readonly string[]},
+  opts: CollectOptions & {live?: boolean; knownBridges?: string[]; slow?: SlowPolicy; skip?: readonly string[]; extraLive?: readonly string[]},
 ): Promise<CollectedSample> {
   const started = Date.now()
   const sample: Sample = {name, takenAt: new Date(started).toISOString(), sources: {}}
@@ -184,7 +184,7 @@ export async function collectSample(
   // skip: source ids (templated ones by their base, e.g. ofctl-ports) a caller leaves out; watch's
   // live samples leave out the sources it reads a cheaper way.
   const skipped = (spec: SourceSpec) => opts.skip?.includes(baseId(spec.id)) ?? false
-  const statics = STATIC_SOURCES.filter((s) => (!opts.live || s.live) && !skipped(s))
+  const statics = STATIC_SOURCES.filter((s) => (!opts.live || s.live || opts.extraLive?.includes(s.id)) && !skipped(s))
   const running = new Map<string, Promise<SourceResult>>()
   const slowAborts: AbortController[] = []
   const slowRuns: Array<Promise<SourceResult>> = []

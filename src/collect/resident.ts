@@ -5,6 +5,7 @@
  * namespace for each. A reading is the same reader's output, recorded under the one-shot
  * reader's argv with via 'resident'.
  */
+import {statSync} from 'node:fs'
 import {PassThrough} from 'node:stream'
 import type {SourceResult} from '../capture/types.js'
 import type {Runner} from '../exec/runner.js'
@@ -34,10 +35,23 @@ export class ResidentNetnsReader {
   private slots: Slot[] = []
   private exited: string | null = null
 
+  /** Which namespace the running reader entered: the inode of /run/netns/<name> when it started. */
+  private nsIdentity: number | null = null
+
+  /** `nsPath`: where `ip netns` keeps the named namespace (its inode is the namespace's identity). */
   constructor(
     private readonly runner: Runner,
     private readonly netns: string,
+    private readonly nsPath: string = `/run/netns/${netns}`,
   ) {}
+
+  private currentIdentity(): number | null {
+    try {
+      return statSync(this.nsPath).ino
+    } catch {
+      return null
+    }
+  }
 
   /** One reading, as a source result. A reader that died or timed out is started afresh next time. */
   async read(kind: ResidentKind, opts: {timeoutMs: number; signal?: AbortSignal}): Promise<SourceResult> {
@@ -45,6 +59,15 @@ export class ResidentNetnsReader {
     const startedAt = new Date(started).toISOString()
     const argv = netnsReaderArgv(this.netns, kind)
     const base = {id: kind, argv, via: 'resident' as const, startedAt}
+    // A namespace deleted and made again under the same name (a container or the lab restarted)
+    // is another namespace: a reader still in the old one would report its ghosts.
+    const identity = this.currentIdentity()
+    if (identity === null) {
+      this.close()
+      const reason = `network namespace ${this.netns} is gone`
+      return {...base, status: 'error', exitCode: null, durationMs: Date.now() - started, reason, stdout: '', stderr: ''}
+    }
+    if (this.stdin && identity !== this.nsIdentity) this.close()
     try {
       // One line per answer: sysctl-net's line breaks travel as tabs (no reading holds a tab).
       const line = (await this.request(kind, opts)).replaceAll('\t', '\n')
@@ -73,6 +96,7 @@ export class ResidentNetnsReader {
     this.stdin = stdin
     this.abort = abort
     this.exited = null
+    this.nsIdentity = this.currentIdentity()
     void this.runner
       .run({
         argv: netnsResidentReaderArgv(this.netns),

@@ -3,6 +3,7 @@
  * only, and a full one at the end), or a recorded capture bundle replayed sample by sample.
  */
 import {setMaxListeners} from 'node:events'
+import {join} from 'node:path'
 import type {Sample} from '../capture/types.js'
 import {bridgesOf, collectSample, ovsRundirOf} from '../collect/collect.js'
 import {RESIDENT_KINDS, ResidentNetnsReader} from '../collect/resident.js'
@@ -32,6 +33,14 @@ export function sampleName(index: number): string {
 export const WATCH_LIVE_SKIP = ['ip-link', 'ofctl-ports'] as const
 
 /**
+ * Read each second although diagnose's live samples do not: pmd-perf-show's sleep time. With PMD
+ * sleep, idle + processing cycles cover only the time a PMD was awake; without a fresh sleep time
+ * a one-second window cannot scale by the awake share, and a PMD that slept most of the second
+ * reads as saturated (96 % shown for a PMD ~35 % busy by its TSC cycles).
+ */
+export const WATCH_LIVE_EXTRA = ['pmd-perf'] as const
+
+/**
  * The live host, sampled without starting a process per sample where it can be helped (the
  * sampler must not perturb what it measures): ovs-appctl's requests go on ovs-vswitchd's control
  * socket over one connection, and in a netns the kernel counters come from one resident reader.
@@ -44,9 +53,11 @@ export class LiveSampleSource implements SampleSource {
   private readonly unixctl: UnixctlClient
   private readonly resident: ResidentNetnsReader | null
 
-  constructor(private readonly runner: Runner, private readonly target: CollectTarget) {
+  /** netnsDir: where `ip netns` keeps named namespaces (tests give their own). */
+  constructor(private readonly runner: Runner, private readonly target: CollectTarget, opts: {netnsDir?: string} = {}) {
     this.unixctl = new UnixctlClient(() => controlSocketPath(ovsRundirOf(target)))
-    this.resident = target.netns ? new ResidentNetnsReader(runner, target.netns) : null
+    const netnsDir = opts.netnsDir ?? '/run/netns'
+    this.resident = target.netns ? new ResidentNetnsReader(runner, target.netns, join(netnsDir, target.netns)) : null
   }
 
   async next(signal: AbortSignal, opts: {full?: boolean} = {}): Promise<Sample> {
@@ -69,7 +80,7 @@ export class LiveSampleSource implements SampleSource {
       return sample
     }
     // Live counters only (never OVSDB statistics).
-    const {sample} = await collectSample(name, {...base, live: true, knownBridges: this.bridges, skip: WATCH_LIVE_SKIP})
+    const {sample} = await collectSample(name, {...base, live: true, knownBridges: this.bridges, skip: WATCH_LIVE_SKIP, extraLive: WATCH_LIVE_EXTRA})
     return sample
   }
 

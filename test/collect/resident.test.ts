@@ -4,7 +4,10 @@
  * request is abandoned; a reader that hangs or dies is replaced.
  */
 import {PassThrough} from 'node:stream'
-import {describe, expect, it} from 'vitest'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
 import {readInProcess} from '../../src/collect/readers.js'
 import {ResidentNetnsReader} from '../../src/collect/resident.js'
 import {HostRunner} from '../../src/exec/runner.js'
@@ -45,10 +48,20 @@ class ScriptedRunner implements Runner {
   }
 }
 
+const dir = mkdtempSync(join(tmpdir(), 'dd-resident-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+let files = 0
+/** A stand-in for /run/netns/NAME: its inode is the namespace's identity. */
+function nsFile(): string {
+  const file = join(dir, `ns-${files++}`)
+  writeFileSync(file, '')
+  return file
+}
+
 describe('ResidentNetnsReader', () => {
   it('one reader process answers every reading: sysfs-stats, sysfs-net and sysctl-net, as the one-shot reader reads them', async () => {
     const runner = new OwnNamespaceRunner()
-    const reader = new ResidentNetnsReader(runner, 'lab-host0')
+    const reader = new ResidentNetnsReader(runner, 'lab-host0', nsFile())
     try {
       for (let i = 0; i < 3; i++) {
         const r = await reader.read('sysfs-stats', {timeoutMs: 10_000})
@@ -71,7 +84,7 @@ describe('ResidentNetnsReader', () => {
 
   it('an abandoned request keeps its place: its late answer is not the next one', async () => {
     const runner = new ScriptedRunner(30)
-    const reader = new ResidentNetnsReader(runner, 'ns')
+    const reader = new ResidentNetnsReader(runner, 'ns', nsFile())
     const abort = new AbortController()
     const first = reader.read('sysfs-stats', {timeoutMs: 1000, signal: abort.signal})
     abort.abort()
@@ -83,7 +96,7 @@ describe('ResidentNetnsReader', () => {
 
   it('a reader that does not answer times out and is replaced by a fresh one', async () => {
     const runner = new ScriptedRunner(null)
-    const reader = new ResidentNetnsReader(runner, 'ns')
+    const reader = new ResidentNetnsReader(runner, 'ns', nsFile())
     expect(await reader.read('sysfs-stats', {timeoutMs: 50})).toMatchObject({status: 'timeout', stdout: ''})
     await reader.read('sysfs-stats', {timeoutMs: 50})
     expect(runner.starts).toBe(2)
@@ -94,9 +107,27 @@ describe('ResidentNetnsReader', () => {
     const runner: Runner = {
       run: async (request) => ({argv: request.argv, stdout: '', stderr: 'Cannot open network namespace "nope": No such file or directory\n', exitCode: 1, signal: null, timedOut: false, notFound: false, startedAt: '', durationMs: 1, error: null}),
     }
-    const reader = new ResidentNetnsReader(runner, 'nope')
+    const reader = new ResidentNetnsReader(runner, 'nope', nsFile())
     const r = await reader.read('sysfs-stats', {timeoutMs: 1000})
     expect(r.status).toBe('error')
     expect(r.reason).toContain('Cannot open network namespace "nope"')
+  })
+
+  it('a namespace made again under the same name gets a new reader; a namespace gone is an error', async () => {
+    const runner = new ScriptedRunner(1)
+    const ns = nsFile()
+    const reader = new ResidentNetnsReader(runner, 'ns', ns)
+    expect((await reader.read('sysfs-stats', {timeoutMs: 1000})).status).toBe('ok')
+    expect((await reader.read('sysfs-stats', {timeoutMs: 1000})).status).toBe('ok')
+    expect(runner.starts).toBe(1)
+    // Deleted and made again: another inode, another namespace.
+    rmSync(ns)
+    writeFileSync(join(dir, 'keep-inode-busy'), '')
+    writeFileSync(ns, '')
+    expect((await reader.read('sysfs-stats', {timeoutMs: 1000})).stdout).toBe('{"n":1}\n')
+    expect(runner.starts).toBe(2)
+    rmSync(ns)
+    expect(await reader.read('sysfs-stats', {timeoutMs: 1000})).toMatchObject({status: 'error', reason: 'network namespace ns is gone'})
+    reader.close()
   })
 })

@@ -62,7 +62,7 @@ describe('watch sampling on the real OVS-DPDK (no process per sample)', () => {
       // Nothing started after the first snapshot.
       expect(runner.started.length).toBe(startedByBefore)
       for (const s of live) {
-        expect(Object.keys(s.sources).sort()).toEqual(['dpctl-show', 'pmd-stats', 'sysfs-stats'])
+        expect(Object.keys(s.sources).sort()).toEqual(['dpctl-show', 'pmd-perf', 'pmd-stats', 'sysfs-stats'])
         expect(s.sources['dpctl-show']).toMatchObject({status: 'ok', via: 'unixctl'})
         const stats = JSON.parse(s.sources['sysfs-stats']!.stdout) as Record<string, unknown>
         // lab-host0's own interfaces, not this namespace's.

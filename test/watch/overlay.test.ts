@@ -6,6 +6,7 @@
 import {describe, expect, it} from 'vitest'
 import {readCapture} from '../../src/capture/bundle.js'
 import type {Sample} from '../../src/capture/types.js'
+import {analyse} from '../../src/diagnose/analyse.js'
 import {overlayLive} from '../../src/watch/analysis.js'
 import {WatchStore} from '../../src/watch/store.js'
 import {BROKEN} from './helpers.js'
@@ -58,5 +59,27 @@ describe('overlayLive', () => {
     blind.addSample(before)
     blind.addSample(failed)
     expect(blind.getSnapshot().ports.find((p) => p.name === 'enp65s0f0np0')).toBeUndefined()
+  })
+})
+
+describe('PMD busy in a live window with PMD sleep', () => {
+  // The real lab under load (pmd-maxsleep 1000 us): before and the final full snapshot.
+  const capture = readCapture('fixtures/bundles/live-lab-fixed-load')
+  const before = capture.samples[0]!
+  const last = capture.samples[capture.samples.length - 1]!
+  const liveOf = (ids: string[]): Sample => ({name: 'during', takenAt: last.takenAt, sources: Object.fromEntries(ids.map((id) => [id, last.sources[id]!]))})
+  const busyOf = (live: Sample) => {
+    const store = new WatchStore({host: {hostname: 'lab-host0', netns: 'lab-host0'}})
+    store.addSample(before)
+    store.addSample(live)
+    return store.getSnapshot().pmds[0]!.busyPct!
+  }
+
+  it("with pmd-perf's sleep time in each live sample it is diagnose's figure; without it the sleeping PMD reads busier", () => {
+    const diagnosed = analyse(capture, {input: {mode: 'bundle', bundle: null, savedTo: null}}).pmds![0]!.busyPct!
+    const withSleep = busyOf(liveOf(['dpctl-show', 'pmd-perf', 'pmd-stats', 'sysfs-stats']))
+    const withoutSleep = busyOf(liveOf(['dpctl-show', 'pmd-stats', 'sysfs-stats']))
+    expect(withSleep).toBeCloseTo(diagnosed, 6)
+    expect(withoutSleep).toBeGreaterThan(withSleep * 1.5)
   })
 })

@@ -5,7 +5,10 @@
  * through the runner's abort signal, nothing mutating is ever run, and the capture diagnoses like
  * `diagnose --from`.
  */
-import {describe, expect, it} from 'vitest'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it, onTestFinished} from 'vitest'
 import {readCapture} from '../../src/capture/bundle.js'
 import {analyse} from '../../src/diagnose/analyse.js'
 import {ReplayRunner, sourceIdForArgv} from '../../src/exec/replay-runner.js'
@@ -46,7 +49,12 @@ describe('a live watch session', () => {
     const store = new WatchStore({host})
     const load = loadArgv(['ip', 'netns', 'exec', 'lab-vm0', 'iperf3', '-c', '172.16.0.2', '-t', '30'])
     expect(load.argv.at(-1)).toBe('--forceflush')
-    const session = new WatchSession({source: new LiveSampleSource(runner, {netns: 'lab-host0', ovsRundir: null}), store, runner, host, load: load.argv, loadTimeoutMs: 60_000, durationMs: null})
+    // The named namespace as `ip netns` keeps it (its inode is its identity), here a file of our own.
+    const netnsDir = mkdtempSync(join(tmpdir(), 'dd-netns-'))
+    writeFileSync(join(netnsDir, 'lab-host0'), '')
+    onTestFinished(() => rmSync(netnsDir, {recursive: true, force: true}))
+    const source = new LiveSampleSource(runner, {netns: 'lab-host0', ovsRundir: null}, {netnsDir})
+    const session = new WatchSession({source, store, runner, host, load: load.argv, loadTimeoutMs: 60_000, durationMs: null})
     const signal = new AbortController().signal
 
     await session.sampleOnce(signal)
@@ -64,7 +72,7 @@ describe('a live watch session', () => {
     // Live samples: only the live counters, never OVSDB; in a netns the kernel counters come from
     // the one resident reader (started once, asked once per sample), not a process per sample.
     const live = session.samples[1]!
-    expect(Object.keys(live.sources).sort()).toEqual(['dpctl-show', 'pmd-stats', 'sysfs-stats'])
+    expect(Object.keys(live.sources).sort()).toEqual(['dpctl-show', 'pmd-perf', 'pmd-stats', 'sysfs-stats'])
     expect(live.sources['sysfs-stats']).toMatchObject({status: 'ok', via: 'resident'})
     // One node process in the namespace for the whole watch: no one-shot reader, one resident one.
     expect(runner.replay.calls.filter((argv) => argv.includes('-e')).map((argv) => argv.at(-1))).toEqual(['resident'])

@@ -23,9 +23,9 @@ export async function runDashboard(opts: DashboardOptions): Promise<void> {
       <App {...app} />
     </ErrorBoundary>,
     // Only the streams given: an explicit undefined would replace ink's process.stdout default.
-    // incrementalRendering: only the lines that changed are rewritten (a second's new figures),
-    // not the whole screen: less to tokenise and write each sample.
-    {...(stdout ? {stdout} : {}), ...(stdin ? {stdin} : {}), exitOnCtrlC: true, incrementalRendering: true},
+    // (Not ink's incrementalRendering: in tmux it left parts of earlier frames on the screen, rows
+    // of the port table missing among them, and it saved no CPU, only bytes written.)
+    {...(stdout ? {stdout} : {}), ...(stdin ? {stdin} : {}), exitOnCtrlC: true},
   )
   // Without raw mode Ctrl-C arrives as SIGINT, not as a key.
   const onSignal = () => instance.unmount()
