@@ -4,6 +4,7 @@
  * (per bridge, per NIC) start as soon as what they depend on is known.
  */
 import {readdirSync, readFileSync} from 'node:fs'
+import {baseSourceId} from '../capture/types.js'
 import type {Sample, SourceResult} from '../capture/types.js'
 import {statusOf} from '../exec/runner.js'
 import {UnixctlError} from '../exec/unixctl.js'
@@ -183,7 +184,7 @@ export async function collectSample(
 
   // skip: source ids (templated ones by their base, e.g. ofctl-ports) a caller leaves out; watch's
   // live samples leave out the sources it reads a cheaper way.
-  const skipped = (spec: SourceSpec) => opts.skip?.includes(baseId(spec.id)) ?? false
+  const skipped = (spec: SourceSpec) => opts.skip?.includes(baseSourceId(spec.id)) ?? false
   const statics = STATIC_SOURCES.filter((s) => (!opts.live || s.live || opts.extraLive?.includes(s.id)) && !skipped(s))
   const running = new Map<string, Promise<SourceResult>>()
   const slowAborts: AbortController[] = []
@@ -230,12 +231,6 @@ export async function collectSample(
     await slowDone
   }
   return {sample, settled: slowDone}
-}
-
-/** A source id without its template part: ofctl-ports.ovsbr0 -> ofctl-ports. */
-function baseId(id: string): string {
-  const dot = id.indexOf('.')
-  return dot === -1 ? id : id.slice(0, dot)
 }
 
 /** Bridge names found in a full sample, for live samples that follow it. */

@@ -2,6 +2,7 @@
  * The sources dpdk-doctor reads: stable ids (never rename one), how to get each, and which are
  * live counters sampled during a load window. Collection never decides: it only runs these.
  */
+import {baseSourceId} from '../capture/types.js'
 import type {SourceResult} from '../capture/types.js'
 
 export interface CollectTarget {
@@ -98,14 +99,12 @@ export const REQUIRED_SOURCES = ['ovsdb-bridge', 'ovsdb-interface'] as const
 
 /** Whether a source id is a live counter (sampled during a window), templated ids included. */
 export function isLiveSourceId(id: string): boolean {
-  const dot = id.indexOf('.')
-  const base = dot === -1 ? id : id.slice(0, dot)
-  return LIVE_BASE_IDS.has(base)
+  return LIVE_BASE_IDS.has(baseSourceId(id))
 }
 
 const LIVE_BASE_IDS = new Set([
   ...STATIC_SOURCES.filter((s) => s.live).map((s) => s.id),
-  ...bridgeSources('x').filter((s) => s.live).map((s) => s.id.slice(0, s.id.indexOf('.'))),
+  ...bridgeSources('x').filter((s) => s.live).map((s) => baseSourceId(s.id)),
 ])
 
 /** A sample that holds the OVSDB tables (before, or a final full snapshot), not only live counters. */

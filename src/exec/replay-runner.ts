@@ -4,6 +4,7 @@
  * collection path run end to end without a host (tests, demos).
  */
 import type {Sample} from '../capture/types.js'
+import {RESIDENT_KINDS} from '../collect/resident.js'
 import {bridgeSources, ethtoolSource, STATIC_SOURCES} from '../collect/sources.js'
 import type {RunRequest, RunResult, Runner} from './runner.js'
 
@@ -29,8 +30,7 @@ export function sourceIdForArgv(argv: string[]): string | null {
   return null
 }
 
-/** The reader kinds a resident netns reader may be asked for. */
-const RESIDENT_KINDS = new Set(['sysfs-stats', 'sysfs-net', 'sysctl-net'])
+const RESIDENT_KIND_SET: ReadonlySet<string> = new Set(RESIDENT_KINDS)
 
 export class ReplayRunner implements Runner {
   readonly calls: string[][] = []
@@ -82,7 +82,7 @@ export class ReplayRunner implements Runner {
         while ((n = pending.indexOf('\n')) !== -1) {
           const kind = pending.slice(0, n).trim()
           pending = pending.slice(n + 1)
-          const recorded = RESIDENT_KINDS.has(kind) ? this.samples[this.turn]?.sources[kind]?.stdout : undefined
+          const recorded = RESIDENT_KIND_SET.has(kind) ? this.samples[this.turn]?.sources[kind]?.stdout : undefined
           request.onStdout?.(recorded ? `${recorded.replace(/\n(?!$)/g, '\t').replace(/\n?$/, '')}\n` : '\n')
         }
       })

@@ -222,18 +222,16 @@ export class WatchSession {
     this.loadAbort.abort()
     if (this.loadRun) await this.loadRun
     const last = this.samples[this.samples.length - 1]
-    if (this.live && last && (this.samples.length === 1 || !isFullSample(last)) && !this.finalAbort.signal.aborted) {
-      try {
+    try {
+      if (this.live && last && (this.samples.length === 1 || !isFullSample(last)) && !this.finalAbort.signal.aborted) {
         const final = await this.opts.source.next(this.finalAbort.signal, {full: true})
         if (final && !this.finalAbort.signal.aborted) {
           this.keep(final)
           this.opts.store.addSample(final)
         }
-      } finally {
-        this.opts.source.close()
       }
-    } else {
-      this.opts.source.close()
+    } finally {
+      this.opts.source.close() // the socket and the resident reader, whatever happened
     }
     return this.capture()
   }

@@ -96,7 +96,7 @@ async function labTarget(): Promise<{netns: string; ovsRundir: string} | null> {
 /** The measurement itself (in this process). */
 export async function measureWatchCpu(opts: {seconds: number; intervalMs: number; host: 'lab' | 'stubs' | 'auto'}): Promise<WatchCpuResult> {
   let stubs: string | null = null
-  let target = opts.host === 'stubs' ? null : await labTarget()
+  const target = opts.host === 'stubs' ? null : await labTarget()
   if (opts.host === 'lab' && !target) throw new Error('the lab is not up (npm run lab -- up)')
   let fakeDaemon: import('node:net').Server | null = null
   if (!target) {
@@ -113,7 +113,6 @@ export async function measureWatchCpu(opts: {seconds: number; intervalMs: number
       if (spec.unixctl && existsSync(file)) answers[[spec.unixctl.method, ...spec.unixctl.params].join(' ')] = readFileSync(file, 'utf8')
     }
     fakeDaemon = await startFakeVswitchd(join(stubs, 'run'), answers)
-    target = null
   }
   try {
     // The built code, as users run it (npm run bench builds first), with React's production build
