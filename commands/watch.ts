@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {DoctorCommand} from '../src/base-command.js'
 import {parseDuration, splitCommand} from '../src/util/argv.js'
+import {tuneJitForSampling} from '../src/watch/jit.js'
 import {runPlain} from '../src/watch/plain.js'
 import {createWatch, defaultSaveDir, finishWatch, summaryJson, summaryLines} from '../src/watch/service.js'
 
@@ -49,6 +50,8 @@ On exit it ends the load's process group, prints the window's diagnosis summary 
       durationMs: flags.duration ? parseDuration(flags.duration) : null,
       save: flags.save ?? null,
     }
+    // Minutes of a few milliseconds' work a second: optimise only what is hot within a sample.
+    tuneJitForSampling()
     const {session, store, notes} = createWatch(request)
     // The dashboard only for a human at a terminal: never under --json, in a pipe or in CI.
     const dashboard = !json && process.stdout.isTTY === true && !process.env.CI

@@ -131,6 +131,11 @@ export class WatchSession {
     return this.loadResult !== null && this.samplesAfterLoad >= 1 ? 'load-ended' : null
   }
 
+  /** Samples are still being taken, so the next one comes within an interval. */
+  private sampling(): boolean {
+    return this.samples.length > 0 && !this.finished()
+  }
+
   private elapsedMs(): number {
     const first = this.samples[0]
     const last = this.samples[this.samples.length - 1]
@@ -175,7 +180,8 @@ export class WatchSession {
       target: this.reader.target,
       ...(last ? {bitsPerSecond: last.bitsPerSecond, retransmits: last.retransmits, interval: `${last.start.toFixed(2)}-${last.end.toFixed(2)}`} : {}),
     }
-    this.opts.store.setLoad(this.view, this.reader.result())
+    // Shown with the next sample (one redraw per interval), while samples are being taken.
+    this.opts.store.setLoad(this.view, this.reader.result(), {redraw: !this.sampling()})
   }
 
   /** A replayed iperf3 -J run: the interval that had ended by the sample's time. */
@@ -187,7 +193,7 @@ export class WatchSession {
     const iv = done[done.length - 1]
     if (!iv) return
     this.view = {...this.view, bitsPerSecond: iv.bitsPerSecond, retransmits: iv.retransmits, interval: `${iv.start.toFixed(2)}-${iv.end.toFixed(2)}`}
-    this.opts.store.setLoad(this.view, load)
+    this.opts.store.setLoad(this.view, load, {redraw: false}) // the sample that follows redraws
   }
 
   /**

@@ -32,7 +32,10 @@ export class WatchStore {
   private states: HostState[] = []
   private readonly history = new Map<string, Array<{t: number; mbps: number}>>()
   private readonly fired = new Set<string>()
-  private readonly log: FindingEntry[] = []
+  /** The findings log; a new array when a finding fires, so earlier frames keep theirs. */
+  private log: FindingEntry[] = []
+  /** Rows of the last interval, computed once per sample (notes and load lines reuse them). */
+  private ports: PortRow[] = []
   private notes: string[] = []
   private firstT: number | null = null
   private count = 0
@@ -77,18 +80,22 @@ export class WatchStore {
       this.latest = buildWindow(this.states.slice(-2), load)
       this.analysis = analyseRolling(this.states, load, this.snapshotResults)
       this.snapshotResults = this.analysis.snapshotResults
-      for (const row of portRates(this.latest)) {
-        const series = (this.history.get(row.name) ?? []).filter((p) => p.t > t - this.historyMs)
+      this.ports = portRates(this.latest).map((row) => {
+        let series = this.history.get(row.name)
+        if (!series) this.history.set(row.name, (series = []))
         series.push({t, mbps: row.rxMbps + row.txMbps})
-        this.history.set(row.name, series)
-      }
+        while (series[0]!.t <= t - this.historyMs) series.shift()
+        return {...row, history: series.map((p) => p.mbps)}
+      })
       const atS = (t - this.firstT) / 1000
+      const fresh: FindingEntry[] = []
       for (const f of this.analysis.findings) {
         const key = `${f.ruleId}\u0000${f.subject}`
         if (this.fired.has(key)) continue
         this.fired.add(key)
-        this.log.push({atS, severity: f.severity, ruleId: f.ruleId, subject: f.subject, message: f.message})
+        fresh.push({atS, severity: f.severity, ruleId: f.ruleId, subject: f.subject, message: f.message})
       }
+      if (fresh.length > 0) this.log = [...this.log, ...fresh]
     }
     this.changed()
   }
@@ -104,10 +111,15 @@ export class WatchStore {
     }
   }
 
-  setLoad(view: LoadView, result: LoadResult | null = this.loadResult): void {
+  /**
+   * The load's state and its latest line. `redraw: false` (a new per-interval line of a running
+   * load) waits for the next sample to be shown: one redraw per interval, not one for the sample
+   * and another for the load's line a moment later. A change of state (started, ended) shows at once.
+   */
+  setLoad(view: LoadView, result: LoadResult | null = this.loadResult, opts: {redraw?: boolean} = {}): void {
     this.loadView = view
     this.loadResult = result
-    this.changed()
+    if (opts.redraw ?? true) this.changed()
   }
 
   note(text: string): void {
@@ -122,9 +134,6 @@ export class WatchStore {
 
   private compute(): WatchFrame {
     const last = this.states[this.states.length - 1] ?? null
-    const ports: PortRow[] = this.latest
-      ? portRates(this.latest).map((row) => ({...row, history: (this.history.get(row.name) ?? []).map((p) => p.mbps)}))
-      : []
     const firstTaken = this.firstT
     return {
       host: this.opts.host.hostname,
@@ -137,11 +146,11 @@ export class WatchStore {
       windowS: this.analysis?.window.durationS ?? 0,
       path: pathLabel(this.analysis),
       verdictText: this.analysis?.verdict.text ?? (this.count === 0 ? 'collecting the first snapshot' : 'waiting for the second sample'),
-      ports,
+      ports: this.ports,
       pmds: this.latest ? pmdRows(this.latest) : [],
       mainThreadPps: this.latest ? mainThreadPps(this.latest) : null,
       load: this.loadView,
-      findings: [...this.log],
+      findings: this.log,
       fix: this.analysis?.fix ?? [],
       notes: this.notes,
       lastSampleMs: this.lastSampleMs,

@@ -119,6 +119,9 @@ export async function measureWatchCpu(opts: {seconds: number; intervalMs: number
     // as the watch command selects it; the TypeScript sources only when dist/ is missing.
     process.env.NODE_ENV = 'production'
     const built = existsSync(new URL('../../dist/src/watch/service.js', import.meta.url))
+    // As the watch command does before it starts sampling.
+    const {tuneJitForSampling} = (built ? await import('../../dist/src/watch/jit.js' as string) : await import('../../src/watch/jit.js')) as typeof import('../../src/watch/jit.js')
+    tuneJitForSampling()
     const {createWatch} = (built ? await import('../../dist/src/watch/service.js' as string) : await import('../../src/watch/service.js')) as typeof import('../../src/watch/service.js')
     const {runDashboard} = (built ? await import('../../dist/src/watch/ui/render.js' as string) : await import('../../src/watch/ui/render.js')) as typeof import('../../src/watch/ui/render.js')
     const watch = createWatch({

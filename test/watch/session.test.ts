@@ -57,12 +57,19 @@ describe('a live watch session', () => {
     const session = new WatchSession({source, store, runner, host, load: load.argv, loadTimeoutMs: 60_000, durationMs: null})
     const signal = new AbortController().signal
 
+    let redraws = 0
+    store.subscribe(() => redraws++)
     await session.sampleOnce(signal)
     expect(store.getSnapshot().path).toBe('WAITING')
-    expect(store.getSnapshot().load).toMatchObject({state: 'running', target: '172.16.0.2', bitsPerSecond: 524e6, retransmits: 12})
+    // The load started at once; its per-interval lines (already printed by the fake iperf3) wait
+    // for the next sample: one redraw per interval, not one more per line.
+    expect(store.getSnapshot().load).toMatchObject({state: 'running', bitsPerSecond: null})
+    expect(redraws).toBe(2) // the sample, the load's start
     runner.replay.advance()
     await session.sampleOnce(signal)
+    expect(redraws).toBe(3)
     const frame = store.getSnapshot()
+    expect(frame.load).toMatchObject({state: 'running', target: '172.16.0.2', bitsPerSecond: 524e6, retransmits: 12})
     expect(frame.path).toBe('KERNEL PATH')
     // (Rates are over the milliseconds between the two replayed samples: only their sign matters here.)
     expect(frame.ports.find((p) => p.name === 'enp65s0f0np0')!.txMbps).toBeGreaterThan(0)

@@ -54,12 +54,14 @@ export function PortTable({rows, columns}: {rows: PortRow[]; columns: number}): 
       <Text dimColor>{header}</Text>
       {rows.length === 0 ? <Text dimColor>(no port counters yet)</Text> : null}
       {rows.map((r) => (
-        <Text key={r.name}>
-          <Text color={r.class === 'dpdk' ? 'green' : r.class === 'kernel-nic' || r.class === 'internal' ? 'red' : undefined}>{fit(r.name, nameW)}</Text>
-          {(narrow ? '' : fit(CLASS_SHORT[r.class], 10)) +
-            cell(formatRate(r.rxPps)) + cell(formatRate(r.txPps)) + cell(formatMbps(r.rxMbps)) + cell(formatMbps(r.txMbps)) + cell(formatRate(r.dropsPerSec))}
+        <Box key={r.name}>
+          <Text>
+            <Text color={r.class === 'dpdk' ? 'green' : r.class === 'kernel-nic' || r.class === 'internal' ? 'red' : undefined}>{fit(r.name, nameW)}</Text>
+            {(narrow ? '' : fit(CLASS_SHORT[r.class], 10)) +
+              cell(formatRate(r.rxPps)) + cell(formatRate(r.txPps)) + cell(formatMbps(r.rxMbps)) + cell(formatMbps(r.txMbps)) + cell(formatRate(r.dropsPerSec))}
+          </Text>
           {sparkW > 0 ? <Text color="cyan">{`  ${sparkline(r.history, sparkW)}`}</Text> : null}
-        </Text>
+        </Box>
       ))}
     </Box>
   )
