@@ -6,6 +6,40 @@ import type {FindingEntry, PathLabel, PortRow, WatchFrame} from './types.js'
 
 const BARS = '▁▂▃▄▅▆▇█'
 
+/** A rate that held from `from` to `to` (ms): one interval's (rx + tx) Mbit/s. */
+export interface RatePoint {
+  from: number
+  to: number
+  value: number
+}
+
+/**
+ * The rates as `cells` cells of `cellMs` each, oldest first: each
+ * cell the time-weighted mean of the rates that cover it (a 2 s cell at 1 s samples is the mean of
+ * two; at 5 s samples it takes the rate of the interval around it), 0 where nothing covers it
+ * (before the watch began). The last cell is the one holding the instant before `endT`. Cells are aligned to multiples of `cellMs` from `originT`, so a sample
+ * stays in its cell as time moves on and the bars shift without regrouping.
+ */
+export function rateCells(points: readonly RatePoint[], opts: {originT: number; endT: number; cellMs: number; cells: number}): number[] {
+  const {originT, endT, cellMs, cells} = opts
+  const lastCell = Math.ceil((endT - originT) / cellMs) - 1 // the cell of the instant before endT
+  const out: number[] = []
+  for (let k = lastCell - cells + 1; k <= lastCell; k++) {
+    const a = originT + k * cellMs
+    const b = Math.min(a + cellMs, endT)
+    let weighted = 0
+    let covered = 0
+    for (const p of points) {
+      const overlap = Math.min(b, p.to) - Math.max(a, p.from)
+      if (overlap <= 0) continue
+      weighted += p.value * overlap
+      covered += overlap
+    }
+    out.push(covered > 0 ? weighted / covered : 0)
+  }
+  return out
+}
+
 /** The last `width` values as bars scaled to their own maximum; a zero is a blank. */
 export function sparkline(values: readonly number[], width: number): string {
   const shown = values.slice(-width)

@@ -11,6 +11,8 @@ import type {HostState} from '../model/host-state.js'
 import type {LoadResult} from '../parsers/types.js'
 import {buildWindow} from '../window/build.js'
 import type {LoadWindow} from '../window/types.js'
+import {rateCells} from './format.js'
+import type {RatePoint} from './format.js'
 import {analyseRolling, isFullSample, mainThreadPps, overlayLive, pathLabel, pmdRows, portRates} from './analysis.js'
 import type {RollingAnalysis} from './analysis.js'
 import type {FindingEntry, LoadView, PortRow, WatchFrame} from './types.js'
@@ -21,7 +23,15 @@ export interface WatchStoreOptions {
   windowSamples?: number
   /** Seconds of sparkline history. */
   historyS?: number
+  /** Cells of the sparkline over that history (each historyS / cells seconds). */
+  sparkCells?: number
 }
+
+/**
+ * 30 cells of 2 s for the last 60 s: the whole minute fits a 103-column terminal, and the bars
+ * (not ASCII, so ink measures them grapheme by grapheme) are half of one per second.
+ */
+export const SPARK_CELLS = 30
 
 const ms = (iso: string) => new Date(iso).getTime()
 
@@ -30,7 +40,9 @@ export class WatchStore {
   private readonly historyMs: number
   private full: Sample | null = null
   private states: HostState[] = []
-  private readonly history = new Map<string, Array<{t: number; mbps: number}>>()
+  private readonly cellMs: number
+  private readonly cells: number
+  private readonly history = new Map<string, RatePoint[]>()
   private readonly fired = new Set<string>()
   /** The findings log; a new array when a finding fires, so earlier frames keep theirs. */
   private log: FindingEntry[] = []
@@ -52,6 +64,8 @@ export class WatchStore {
   constructor(private readonly opts: WatchStoreOptions) {
     this.windowSamples = Math.max(2, opts.windowSamples ?? 5)
     this.historyMs = (opts.historyS ?? 60) * 1000
+    this.cells = opts.sparkCells ?? SPARK_CELLS
+    this.cellMs = this.historyMs / this.cells
     this.frame = this.compute()
   }
 
@@ -80,12 +94,14 @@ export class WatchStore {
       this.latest = buildWindow(this.states.slice(-2), load)
       this.analysis = analyseRolling(this.states, load, this.snapshotResults)
       this.snapshotResults = this.analysis.snapshotResults
+      const from = ms(this.latest.before.takenAt)
+      const span = {originT: this.firstT, endT: t, cellMs: this.cellMs, cells: this.cells}
       this.ports = portRates(this.latest).map((row) => {
         let series = this.history.get(row.name)
         if (!series) this.history.set(row.name, (series = []))
-        series.push({t, mbps: row.rxMbps + row.txMbps})
-        while (series[0]!.t <= t - this.historyMs) series.shift()
-        return {...row, history: series.map((p) => p.mbps)}
+        series.push({from, to: t, value: row.rxMbps + row.txMbps})
+        while (series[0]!.to <= t - this.historyMs - this.cellMs) series.shift()
+        return {...row, history: rateCells(series, span)}
       })
       const atS = (t - this.firstT) / 1000
       const fresh: FindingEntry[] = []
@@ -142,6 +158,7 @@ export class WatchStore {
       dpdkVersion: last?.versions.dpdk ?? null,
       bridges: last ? last.bridges.map((b) => `${b.name} (${b.datapathType})`) : [],
       samples: this.count,
+      sparkCellS: this.cellMs / 1000,
       elapsedS: last && firstTaken !== null ? (ms(last.takenAt) - firstTaken) / 1000 : 0,
       windowS: this.analysis?.window.durationS ?? 0,
       path: pathLabel(this.analysis),

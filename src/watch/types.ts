@@ -19,7 +19,7 @@ export interface PortRow {
   txMbps: number
   /** rx + tx drops per second in the last interval; null when the source has no drop counter. */
   dropsPerSec: number | null
-  /** (rx + tx) Mbit/s per interval over the last 60 s, oldest first. */
+  /** (rx + tx) Mbit/s over the last 60 s in cells of WatchFrame.sparkCellS, oldest first. */
   history: number[]
 }
 
@@ -61,6 +61,8 @@ export interface WatchFrame {
   /** Samples seen so far, and seconds since the first. */
   samples: number
   elapsedS: number
+  /** Seconds one sparkline cell (PortRow.history) covers. */
+  sparkCellS: number
   /** Seconds covered by the rolling window the verdict is judged on. */
   windowS: number
   path: PathLabel

@@ -53,6 +53,11 @@ describe('Dashboard over recorded samples', () => {
     const out = render(<Dashboard frame={frameOf(BROKEN)} {...props} />).lastFrame()!
     expect(rowOf(out, 'enp65s0f0np0').trimEnd().endsWith('█')).toBe(true)
     expect(rowOf(out, 'dpdk0')).not.toMatch(/[▁-█]/)
+    // 30 cells of 2 s: the whole minute from 103 columns on; at 100 the header says what fits.
+    expect(out).toContain('last 54 s')
+    const wide = render(<Dashboard frame={frameOf(BROKEN)} {...props} columns={120} />).lastFrame()!
+    expect(wide).toContain('last 60 s')
+    expect(rowOf(wide, 'enp65s0f0np0').trimEnd()).toMatch(/ {2}[ ▁-█]{30}$/)
     expect(sparkline([0, 10, 20, 40, 80], 5)).toBe(' ▂▃▅█')
     expect(sparkline([5], 4)).toBe('   █')
     const rows = [{name: 'dpdk0', class: 'dpdk' as const, detail: 'dpdk', rxPps: 1, txPps: 1, rxMbps: 1, txMbps: 1, dropsPerSec: 0, history: [0, 10, 20, 40, 80]}]

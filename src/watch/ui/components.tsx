@@ -38,17 +38,19 @@ export function PathBanner({path, text, windowS, elapsedS, samples}: {path: Path
   )
 }
 
-export function PortTable({rows, columns}: {rows: PortRow[]; columns: number}): ReactNode {
+export function PortTable({rows, columns, cellS = 2}: {rows: PortRow[]; columns: number; cellS?: number}): ReactNode {
   const narrow = columns < NARROW_COLUMNS
   const nameW = narrow ? 10 : 14
   const num = narrow ? 7 : 9
   const fixed = nameW + (narrow ? 0 : 10) + num * 5
+  const cells = Math.max(0, ...rows.map((r) => r.history.length))
   // Two columns spare: a line as wide as the terminal wraps in some of them.
-  const sparkW = narrow ? 0 : Math.max(0, Math.min(60, columns - fixed - 4))
+  const sparkW = narrow ? 0 : Math.max(0, Math.min(cells, columns - fixed - 4))
   const cell = (s: string) => ` ${s.padStart(num - 1)}`
   const header =
     fit('port', nameW) + (narrow ? '' : fit('class', 10)) + cell(narrow ? 'rx pps' : 'rx pkt/s') + cell(narrow ? 'tx pps' : 'tx pkt/s') +
-    cell(narrow ? 'rx Mb' : 'rx Mbit/s') + cell(narrow ? 'tx Mb' : 'tx Mbit/s') + cell(narrow ? 'drop' : 'drops/s') + (sparkW > 0 ? `  ${'last 60 s'.padEnd(sparkW)}` : '')
+    cell(narrow ? 'rx Mb' : 'rx Mbit/s') + cell(narrow ? 'tx Mb' : 'tx Mbit/s') + cell(narrow ? 'drop' : 'drops/s') +
+    (sparkW > 0 ? `  ${`last ${Math.round(sparkW * cellS)} s`.padEnd(sparkW)}` : '')
   return (
     <Box flexDirection="column">
       <Text dimColor>{header}</Text>
@@ -143,7 +145,7 @@ export function Dashboard({frame, columns, paused, showFix, interactive}: Dashbo
       <Header frame={frame} />
       <PathBanner path={frame.path} text={frame.verdictText} windowS={frame.windowS} elapsedS={frame.elapsedS} samples={frame.samples} />
       <Text> </Text>
-      <PortTable rows={frame.ports} columns={columns} />
+      <PortTable rows={frame.ports} columns={columns} cellS={frame.sparkCellS} />
       <Text> </Text>
       <PmdLines pmds={frame.pmds} mainThreadPps={frame.mainThreadPps} />
       <LoadLine load={frame.load} />
