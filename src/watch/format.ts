@@ -14,11 +14,11 @@ export interface RatePoint {
 }
 
 /**
- * The rates as `cells` cells of `cellMs` each, oldest first: each
- * cell the time-weighted mean of the rates that cover it (a 2 s cell at 1 s samples is the mean of
- * two; at 5 s samples it takes the rate of the interval around it), 0 where nothing covers it
- * (before the watch began). The last cell is the one holding the instant before `endT`. Cells are aligned to multiples of `cellMs` from `originT`, so a sample
- * stays in its cell as time moves on and the bars shift without regrouping.
+ * The rates as `cells` cells of `cellMs` each, oldest first, the last one holding the instant
+ * before `endT`: each cell the time-weighted mean of the rates that cover it (a 2 s cell at 1 s
+ * samples is the mean of two; at 5 s samples it takes the rate of the interval around it), 0
+ * where nothing covers it (before the watch began). Cells are aligned to multiples of `cellMs`
+ * from `originT`, so a sample stays in its cell as time moves on: the bars shift, never regroup.
  */
 export function rateCells(points: readonly RatePoint[], opts: {originT: number; endT: number; cellMs: number; cells: number}): number[] {
   const {originT, endT, cellMs, cells} = opts

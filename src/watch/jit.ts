@@ -14,8 +14,9 @@ import {setFlagsFromString} from 'node:v8'
 export const WATCH_INTERRUPT_BUDGET = 10 * 67_584
 
 /**
- * For the rest of this process. Only the watch command calls it (its process does nothing else);
- * V8 reads the flag when it next resets a function's budget, so nothing already compiled changes.
+ * For the rest of this process: the watch command calls it before its first sample (its process
+ * does nothing else), and the CPU bench as the command does. V8 reads the flag when it next resets
+ * a function's budget, so nothing already compiled changes.
  */
 export function tuneJitForSampling(): void {
   setFlagsFromString(`--interrupt-budget=${WATCH_INTERRUPT_BUDGET}`)
