@@ -5,7 +5,7 @@
  * exact id, Terraform's model) or by the revert timer, whose job is to recover from a dead CLI.
  */
 import {randomBytes} from 'node:crypto'
-import {closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync, fsyncSync} from 'node:fs'
+import {closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync} from 'node:fs'
 import {dirname} from 'node:path'
 import {DoctorError} from '../errors.js'
 import {FIX_EXIT} from './types.js'
@@ -55,19 +55,29 @@ function readLock(path: string): LockInfo | null {
   }
 }
 
+/**
+ * Creates the lock with its content in one step: written to a file of our own, then hard-linked to
+ * the lock's name (link fails if the name exists). An exclusive create followed by a write left a
+ * moment when a second fix read an empty lock and could only say "another process" (1 of 5 lab
+ * runs of the two-applies test).
+ */
 function tryCreate(path: string, info: LockInfo): boolean {
+  const own = `${path}.${info.lockId}.new`
+  const fd = openSync(own, 'wx', 0o600)
   try {
-    const fd = openSync(path, 'wx', 0o600)
-    try {
-      writeSync(fd, JSON.stringify(info) + '\n')
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
+    writeSync(fd, JSON.stringify(info) + '\n')
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  try {
+    linkSync(own, path)
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
     throw error
+  } finally {
+    rmSync(own, {force: true})
   }
 }
 
