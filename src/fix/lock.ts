@@ -1,8 +1,9 @@
 /**
- * One apply, confirm or rollback at a time (SAFETY A11): an exclusive-create lock file holding
- * the holder's pid, user, start time and command. A live holder -> refused (or waited for); a dead
- * holder -> a stale lock, reported, and taken over only with `--force-unlock <lock-id>` (the
- * exact id, Terraform's model) or by the revert timer, whose job is to recover from a dead CLI.
+ * One apply, confirm or rollback at a time (SAFETY A11): a lock file, created with its content in
+ * one step, holding the holder's pid, user, start time and command. A live holder -> refused (or
+ * waited for); a dead holder -> a stale lock, reported, and taken over only with `--force-unlock
+ * <lock-id>` (the exact id, Terraform's model) or by the revert timer, whose job is to recover
+ * from a dead CLI.
  */
 import {randomBytes} from 'node:crypto'
 import {closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync} from 'node:fs'
