@@ -142,11 +142,12 @@ export async function measureWatchCpu(opts: {seconds: number; intervalMs: number
     // as the watch command selects it; the TypeScript sources only when dist/ is missing.
     process.env.NODE_ENV = 'production'
     const built = existsSync(new URL('../../dist/src/watch/service.js', import.meta.url))
+    const watchModule = (name: string): Promise<unknown> => import(`../../${built ? 'dist/' : ''}src/watch/${name}.js`)
     // As the watch command does before it starts sampling.
-    const {tuneJitForSampling} = (built ? await import('../../dist/src/watch/jit.js' as string) : await import('../../src/watch/jit.js')) as typeof import('../../src/watch/jit.js')
+    const {tuneJitForSampling} = (await watchModule('jit')) as typeof import('../../src/watch/jit.js')
     tuneJitForSampling()
-    const {createWatch} = (built ? await import('../../dist/src/watch/service.js' as string) : await import('../../src/watch/service.js')) as typeof import('../../src/watch/service.js')
-    const {runDashboard} = (built ? await import('../../dist/src/watch/ui/render.js' as string) : await import('../../src/watch/ui/render.js')) as typeof import('../../src/watch/ui/render.js')
+    const {createWatch} = (await watchModule('service')) as typeof import('../../src/watch/service.js')
+    const {runDashboard} = (await watchModule('ui/render')) as typeof import('../../src/watch/ui/render.js')
     const watch = createWatch({
       from: null, netns: target?.netns ?? null, ovsRundir: target?.ovsRundir ?? (stubs ? join(stubs, 'run') : null), load: opts.load ?? null, loadTimeoutMs: (opts.seconds + 60) * 1000,
       durationMs: opts.seconds * 1000, save: null,
@@ -199,7 +200,7 @@ export async function measureWatchCpu(opts: {seconds: number; intervalMs: number
       sampleMsMedian: sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)]! : null,
       sampleMsMax: sorted.length > 0 ? sorted[sorted.length - 1]! : null,
       commandsAfterStartup,
-      loadMbps: loadBps === null || loadBps === undefined ? null : Math.round(loadBps / 1e5) / 10,
+      loadMbps: loadBps == null ? null : Math.round(loadBps / 1e5) / 10,
       targetPct: WATCH_CPU_TARGET_PCT,
       // "At 1 s": the sampler's cost per interval once running; the one-off start-up is reported beside it.
       pass: steadyPct !== null && steadyPct < WATCH_CPU_TARGET_PCT,
