@@ -4,7 +4,7 @@ import {DoctorError} from '../src/errors.js'
 import {parseVmAddresses} from '../src/fix/guest.js'
 import {askYes} from '../src/fix/prompt.js'
 import {renderApply, renderConfirm, renderPlan, renderRollback} from '../src/fix/render.js'
-import {applyFix, confirmChange, makePlan, rollbackChange} from '../src/fix/service.js'
+import {applyFix, confirmChange, makePlan, planExitCode, rollbackChange} from '../src/fix/service.js'
 import {assertChangeId} from '../src/fix/state-files.js'
 import type {ApplyResult, ConfirmResult, FixPlan, RollbackResult} from '../src/fix/types.js'
 import {parseDuration, splitCommand} from '../src/util/argv.js'
@@ -17,7 +17,7 @@ export default class Fix extends DoctorCommand {
 
 --apply takes a lock, refuses steps that would cut an SSH session or the default route (unless --force), journals the complete prior state, arms a revert timer that survives the session, runs one step at a time (a failure reverts the others), verifies, and reverts by itself unless confirmed with --confirm <id> within --confirm-timeout.
 
-Exit codes: 0 done (or nothing to do), 3 usage/unknown, 10 refused (would cut the management path), 11 stale plan, 12 locked, 13 failed and reverted, 14 revert failed, 15 needs consent (--yes, --allow-irreversible, --force), 16 not confirmed (still bypassing under --load).`
+Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not be judged, so no plan), 10 refused (would cut the management path), 11 stale plan, 12 locked, 13 failed and reverted, 14 revert failed, 15 needs consent (--yes, --allow-irreversible, --force), 16 not confirmed (still bypassing under --load).`
 
   static override examples = [
     '<%= config.bin %> fix',
@@ -108,6 +108,7 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown, 10 refused (would cut th
       const {plan} = await makePlan({...common, from: flags.from ?? null})
       this.endProgress()
       print(renderPlan(plan, style, process.stdout.columns ?? 120))
+      process.exitCode = planExitCode(plan)
       return plan
     } finally {
       this.endProgress()

@@ -1,5 +1,6 @@
 import {defineRule} from '../src/engine/types.js'
 import {pmdLabel} from './lib/pmd.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -12,10 +13,11 @@ export default defineRule({
       'A PMD on another NUMA node than the port (Interface status:numa_id, vhost status:numa) pays a cross-socket ' +
       'memory access per packet; OVS does this only when the local node has no non-isolated PMD, and auto-lb then ' +
       'stops working (topics/dpdk/pmd.rst; FIELD D4).',
-    inputs: ['pmd-rxq', 'ovsdb-interface'],
+    inputs: ['pmd-rxq', ...OVS_PORT_SOURCES],
     thresholds: {},
     remediation: 'Add a PMD core on the port\'s NUMA node to pmd-cpu-mask and give that node memory in dpdk-socket-mem.',
     field: 'D4',
+    appliesTo: 'Userspace-datapath hosts with PMD threads polling rx queues, on NUMA hardware (numa_id known).',
   },
   check({state}) {
     if (state.pmds.every((p) => p.rxqs.length === 0)) return {notApplicable: 'no rx queues assigned to PMDs'}

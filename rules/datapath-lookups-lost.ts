@@ -1,5 +1,6 @@
 import {defineRule} from '../src/engine/types.js'
 import {threshold} from './lib/thresholds.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -12,10 +13,11 @@ export default defineRule({
       'dpctl/show "lookups: ... lost:" and pmd-perf-show "Lost upcalls" count packets that missed the flow cache and ' +
       'could not be handed to the slow path (upcall failed); they are dropped (FIELD C6, §3.7). Under steady load ' +
       'this means flow churn or an overloaded handler path (see upcall-rate-high).',
-    inputs: [],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {maxLost: 0},
     remediation: 'Check `ovs-appctl upcall/show`, the OpenFlow rules and conntrack for flow churn; see upcall-rate-high.',
     field: 'C6',
+    appliesTo: 'Userspace-datapath hosts, under load (dpctl/show -s lookups of the netdev datapath).',
   },
   check({window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

@@ -1,5 +1,6 @@
 import {defineRule} from '../src/engine/types.js'
 import {threshold} from './lib/thresholds.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -12,10 +13,11 @@ export default defineRule({
       'Interface:link_state of a dpdk port is the PHY state DPDK reports; down means nothing reaches the wire. ' +
       'link_resets counts state changes since the port was added (vswitch.xml), so a rise during the load window ' +
       'means the link flapped under traffic (FIELD B4).',
-    inputs: ['ovsdb-interface'],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {maxLinkResetsInWindow: 0},
     remediation: 'Check cabling, transceiver and switch port; for flaps check the peer and auto-negotiation; then the NIC firmware.',
     field: 'B4',
+    appliesTo: 'Userspace-datapath hosts with a DPDK port (type dpdk).',
   },
   // One rule for both signals: they are about the same port and the same fix, and the
   // snapshot check must still run when there is no window.

@@ -1,6 +1,7 @@
 import {defineRule} from '../src/engine/types.js'
 import {hasSource} from '../src/model/host-state.js'
 import type {HostState, OvsPortState} from '../src/model/host-state.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 /** Drivers that hand a PCI device to a DPDK process (DPDK linux_gsg/linux_drivers.rst). */
 const USERSPACE_DRIVERS = new Set(['vfio-pci', 'uio_pci_generic', 'igb_uio'])
@@ -54,12 +55,13 @@ export default defineRule({
       'Intel-class NICs must be bound to vfio-pci (or uio) before OVS can open them as dpdk ports, and a NIC the ' +
       'kernel still routes over (*Active*) must not be taken (DPDK linux_gsg/linux_drivers.rst). mlx5 is bifurcated: ' +
       'it stays on mlx5_core, "UIO, VFIO are not used", so vfio-pci breaks it (DPDK nics/mlx5.rst; FIELD B3, §0.5).',
-    inputs: ['ovsdb-interface'],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {},
     remediation:
       'Intel-class NICs: take the kernel interface down and `dpdk-devbind.py -b vfio-pci <pci>`. mlx5: re-bind to ' +
       'mlx5_core (`dpdk-devbind.py -b mlx5_core <pci>`) with ib_uverbs and mlx5_ib loaded. Then re-add the OVS port.',
     field: 'B3',
+    appliesTo: 'Userspace-datapath hosts with a PCI-backed DPDK port (not vdevs such as net_af_packet).',
   },
   check({state}) {
     const pciPorts = state.ports.filter((p) => p.class === 'dpdk' && p.pciAddress !== null)

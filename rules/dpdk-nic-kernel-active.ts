@@ -7,7 +7,7 @@ import type {FixAction} from '../src/engine/types.js'
 import type {OvsPortState} from '../src/model/host-state.js'
 import {plural} from './lib/format.js'
 import {formatAddress, formatRoute, globalAddresses, isConnectedRoute, routesVia} from './lib/host.js'
-import {hasAnySource} from './lib/sources.js'
+import {OVS_PORT_SOURCES, hasAnySource} from './lib/sources.js'
 
 /** Sources that can tie a kernel netdev to a DPDK port's PCI device. */
 const PCI_TWIN_SOURCES = ['sysfs-net', 'ethtool-i']
@@ -28,12 +28,13 @@ export default defineRule({
       'mlx5 is a bifurcated driver: DPDK drives the port while mlx5_core keeps the kernel netdev up on the same wire (DPDK mlx5 guide, linux_drivers.rst "Bifurcated Driver"). ' +
       'With an address or a route on that netdev the kernel transmits cross-host traffic itself and DPDK never sees it; in the seed case dpdk0 counted ~138 packets during iperf3. ' +
       'A netdev found only through the FDB (its MAC learned on the DPDK port) shares the wire but not the device, so that evidence is weaker (warning).',
-    inputs: ['ip-addr', 'ip-route', 'ovsdb-interface'],
+    inputs: ['ip-addr', 'ip-route', ...OVS_PORT_SOURCES],
     thresholds: {},
     remediation:
       'Remove the addresses and routes from the kernel netdev and turn ARP off on it (ip link set <if> arp off), then remove its netplan/NetworkManager stanza so it stays that way. ' +
       'Keep the netdev up and keep mlx5 bound to mlx5_core: that is its correct driver, DPDK mlx5 needs it (do not bind it to vfio-pci).',
     field: 'A4',
+    appliesTo: 'Userspace-datapath hosts with a DPDK port whose NIC also has a kernel netdev (mlx5 bifurcation) or shares its wire.',
   },
   check({state}) {
     const withTwin = state.ports.filter((p) => p.class === 'dpdk' && p.kernelTwin !== null)

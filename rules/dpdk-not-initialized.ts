@@ -18,6 +18,7 @@ export default defineRule({
       'Read ovs-vswitchd.log for the EAL error: usually no hugepages, a bad dpdk-extra/dpdk-socket-mem or missing ' +
       'vfio/mlx5 modules; fix it and restart ovs-vswitchd.',
     field: 'B2',
+    appliesTo: 'Hosts where other_config:dpdk-init is requested (true or try).',
   },
   check({state}) {
     const requested = dpdkInitRequested(state)

@@ -6,6 +6,7 @@
 import {defineRule} from '../src/engine/types.js'
 import {formatBytes, formatCount, formatShare, roundShare} from './lib/format.js'
 import {LOAD_VALIDITY_INPUTS, invalidLoadOutcome} from './lib/load-validity.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -18,12 +19,13 @@ export default defineRule({
       'VM traffic to another host must leave through the DPDK port; if its byte counters barely move while the vhost-user ports carry the load, the payload took another path (the kernel). ' +
       'This is the headline symptom of the seed case: dpdk0 counted ~138 packets during iperf3 while the VM pushed 3 Gbit/s (bookpanda/microvm-networking verify_dpdk_path.sh). ' +
       'Bytes, not packets, are compared because TSO makes the vhost side count super-packets.',
-    inputs: [...LOAD_VALIDITY_INPUTS, 'ovsdb-interface'],
+    inputs: [...LOAD_VALIDITY_INPUTS, ...OVS_PORT_SOURCES],
     thresholds: {failShare: 0.1},
     remediation:
       'Find where the bytes went: internal-port-carries-load, kernel-nic-carries-load, internal-port-has-ip, kernel-route-via-internal-port and dpdk-nic-kernel-active name the path and the fix. ' +
       'Make the bridge pure L2 so OVS switches vhost-user <-> dpdk in the PMDs.',
     field: 'A6',
+    appliesTo: 'Userspace-datapath hosts with a DPDK port, under a cross-host VM load.',
   },
   check({state, window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

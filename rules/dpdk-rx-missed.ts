@@ -2,6 +2,7 @@ import {defineRule} from '../src/engine/types.js'
 import {formatShare} from './lib/format.js'
 import {packetsDelta, portsOfClass, statDelta} from './lib/port-stats.js'
 import {threshold} from './lib/thresholds.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -14,12 +15,13 @@ export default defineRule({
       'statistics:rx_missed_errors is DPDK imissed: packets the NIC dropped because its rx ring was full, i.e. the ' +
       'PMD did not poll the queue fast enough (OVS topics/dpdk/pmd.rst; FIELD C1, §3.5). Under load this caps ' +
       'throughput and shows up as TCP retransmits.',
-    inputs: ['ovsdb-interface'],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {maxMissed: 0, criticalShare: 0.001},
     remediation:
       'Give the port more rx queues (options:n_rxq) and PMD cores (pmd-cpu-mask), isolate the PMD cores, raise ' +
       'options:n_rxq_desc; check pmd-saturated and rxq-imbalance.',
     field: 'C1',
+    appliesTo: 'Userspace-datapath hosts with a DPDK port, under load.',
   },
   check({window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

@@ -9,6 +9,7 @@ import {hasSource} from '../src/model/host-state.js'
 import {formatBytes} from './lib/format.js'
 import {datapathTypeOf} from './lib/host.js'
 import {LOAD_VALIDITY_INPUTS, invalidLoadOutcome} from './lib/load-validity.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 /** Kernel interfaces whose MAC seen on a DPDK port is not the bypass signature. */
 const IGNORED_ROLES = new Set<KernelInterface['role']>(['loopback', 'ovs-datapath', 'dpdk-backend'])
@@ -34,12 +35,13 @@ export default defineRule({
     rationale:
       'When OVS switches VM traffic to another host, the bridge learns the remote MACs on the DPDK port (bookpanda/microvm-networking expected "MACs on port 6 (dpdk0) and port 2 (vhost-user1)"). ' +
       'In the seed case dpdk0 learned only the host\'s own kernel NIC MAC and no remote MAC: the VMs sent to the host kernel, which forwarded on the wire through its own netdev (LAB.md section 10).',
-    inputs: [...LOAD_VALIDITY_INPUTS, 'fdb', 'ovsdb-bridge', 'ovsdb-port', 'ovsdb-interface'],
+    inputs: [...LOAD_VALIDITY_INPUTS, 'fdb', ...OVS_PORT_SOURCES],
     thresholds: {},
     remediation:
       'Make the bridge pure L2 (no IPs on the internal port, none on the NIC\'s kernel netdev) so the VMs resolve the remote VMs directly; check that VLAN tags match on both hosts. ' +
       'Confirm with ovs-appctl ofproto/trace <bridge> in_port=<vhost>,dl_src=<vm mac>,dl_dst=<peer mac>: the output port should be the DPDK port.',
     field: 'A8',
+    appliesTo: 'Userspace-datapath hosts: a netdev bridge with a DPDK port and a loaded vhost-user port, under a cross-host VM load.',
   },
   check({window}) {
     if (!window) return {unknown: 'needs a load window'}

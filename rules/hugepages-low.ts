@@ -20,6 +20,7 @@ export default defineRule({
       'Reserve hugepages (vm.nr_hugepages or hugepages= on the kernel command line, per NUMA node under ' +
       '/sys/devices/system/node/node*/hugepages) and size dpdk-socket-mem/dpdk-socket-limit to leave room for the VMs.',
     field: 'E4',
+    appliesTo: 'Userspace-datapath hosts with dpdk-init requested.',
   },
   check({state, thresholds}) {
     const minFree = threshold(thresholds, 'minFreeShare')

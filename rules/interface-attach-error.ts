@@ -1,4 +1,5 @@
 import {defineRule} from '../src/engine/types.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -11,12 +12,13 @@ export default defineRule({
       'OVS records why it could not open an interface in Interface:error and sets ofport to -1 (vswitch.xml). ' +
       'Such a port forwards nothing: typical causes are wrong dpdk-devargs, a NIC not probed by DPDK, ' +
       'or a vhost socket path that cannot be created (FIELD B1).',
-    inputs: ['ovsdb-interface'],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {},
     remediation:
       'Read the error and ovs-vswitchd.log; fix options:dpdk-devargs, the NIC driver binding or the vhost socket path, ' +
       'then re-add the port (or restart ovs-vswitchd).',
     field: 'B1',
+    appliesTo: 'Userspace-datapath hosts (any OVS interface of a host that has a netdev bridge or DPDK/vhost-user ports).',
   },
   check({state}) {
     if (state.ports.length === 0) return {notApplicable: 'no OVS interfaces'}

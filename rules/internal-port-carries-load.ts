@@ -5,6 +5,7 @@
 import {defineRule} from '../src/engine/types.js'
 import {formatBytes, formatCount, formatShare, roundShare} from './lib/format.js'
 import {LOAD_VALIDITY_INPUTS, invalidLoadOutcome} from './lib/load-validity.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -17,11 +18,12 @@ export default defineRule({
       'On a netdev bridge the internal/LOCAL port is a kernel TAP (OVS userspace.rst), polled by the OVS main thread. ' +
       'Load through it means VM packets are handed to the host kernel (usually because the port has the VMs\' gateway address) and copied between user space and the kernel. ' +
       'In the seed lab the main thread handled 117,614 packets during iperf3 while dpdk0 moved none (LAB.md section 10).',
-    inputs: [...LOAD_VALIDITY_INPUTS],
+    inputs: [...LOAD_VALIDITY_INPUTS, ...OVS_PORT_SOURCES],
     thresholds: {failShare: 0.1},
     remediation:
       'Make the bridge pure L2: remove the internal port\'s addresses (internal-port-has-ip) and the routes through it (kernel-route-via-internal-port), and give the VMs addresses on the wire subnet.',
     field: 'A7',
+    appliesTo: "Userspace-datapath hosts with a netdev bridge, under a VM load (vhost traffic or the load's byte count as the reference).",
   },
   check({window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

@@ -19,6 +19,7 @@ export default defineRule({
     thresholds: {},
     remediation: 'Run iperf3 between VMs on different hosts (or from a VM to a remote host), not against or from this host.',
     field: 'G1',
+    appliesTo: 'Userspace-datapath hosts, under an iperf3 load whose target is known.',
   },
   check({window}) {
     if (!window) return {unknown: 'needs a load window'}

@@ -5,7 +5,7 @@
 import {defineRule} from '../src/engine/types.js'
 import {formatBytes, formatCount, formatShare, roundShare} from './lib/format.js'
 import {LOAD_VALIDITY_INPUTS, invalidLoadOutcome} from './lib/load-validity.js'
-import {KERNEL_COUNTER_SOURCES, windowHasAnySource} from './lib/sources.js'
+import {KERNEL_COUNTER_SOURCES, OVS_PORT_SOURCES, windowHasAnySource} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -17,11 +17,12 @@ export default defineRule({
     rationale:
       'During a cross-host VM load the wire side should be the DPDK port only. Bytes on a kernel NIC, above all the mlx5 kernel netdev of the NIC DPDK drives, mean the host kernel routed the VM traffic onto the wire itself. ' +
       'In the seed lab every packet the VM sent left through enp65s0f0np0, one for one, while dpdk0 moved none (LAB.md section 7; DPDK mlx5 guide on the bifurcated netdev).',
-    inputs: [...LOAD_VALIDITY_INPUTS],
+    inputs: [...LOAD_VALIDITY_INPUTS, ...OVS_PORT_SOURCES],
     thresholds: {failShare: 0.1, warnShare: 0.01},
     remediation:
       'Remove the addresses and routes that make the kernel the VMs\' L3 hop: the IPs on the bridge internal port (internal-port-has-ip) and on the NIC\'s kernel netdev (dpdk-nic-kernel-active), then re-run the load.',
     field: 'A5',
+    appliesTo: "Userspace-datapath hosts with a kernel NIC, under a VM load (vhost traffic or the load's byte count as the reference).",
   },
   check({window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

@@ -5,6 +5,7 @@
 import {defineRule} from '../src/engine/types.js'
 import {formatBytes, formatShare, roundShare} from './lib/format.js'
 import {bridgeOfPort, datapathTypeOf} from './lib/host.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -17,11 +18,12 @@ export default defineRule({
       'On a netdev (userspace) bridge, kernel-attached ports (system, veth, tap) are serviced through kernel sockets and copies, not DPDK queues. ' +
       'kube-ovn users measured 1.5 ms pod-to-pod latency and ~211 Mbit/s with kernel ports on a netdev bridge (kubeovn/kube-ovn #1837). ' +
       'Such a port is only a problem if traffic uses it, so this is judged on a load window, not on configuration alone.',
-    inputs: ['ovsdb-bridge', 'ovsdb-port', 'ovsdb-interface'],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {failShare: 0.1},
     remediation:
       'Attach VMs with dpdkvhostuserclient ports (cloud-hypervisor vhost_user=true) instead of kernel taps, or move kernel ports to a bridge with datapath_type=system.',
     field: 'A11',
+    appliesTo: 'Userspace-datapath hosts with a system or tap port on a netdev bridge, under load.',
   },
   check({state, window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

@@ -10,6 +10,7 @@ import type {IpRoute} from '../src/parsers/types.js'
 import {plural} from './lib/format.js'
 import {formatRoute, forwards, isConnectedRoute, netdevInternalPorts, routesByDevice} from './lib/host.js'
 import {canonicalPrefix} from './lib/ip.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 /** Kernel interfaces that put packets on a wire: the DPDK NIC's twin or another NIC. */
 const KERNEL_NIC_ROLES = new Set<KernelInterface['role']>(['dpdk-twin', 'physical'])
@@ -40,13 +41,14 @@ export default defineRule({
       'With forwarding on and routes via the netdev bridge internal port (a TAP), the host kernel is the L3 hop between VM subnets: every VM packet goes TAP in, kernel routing, TAP or kernel NIC out, and DPDK carries none of the payload. ' +
       'A prefix connected on both the internal port and a kernel NIC lets the kernel pick the NIC (FIELD A3). ' +
       'This is how the seed case reached 3 Gbit/s on a 25 Gbit/s link with dpdk0 at ~138 packets (bookpanda/microvm-networking BOTTLENECK_FOUND.md).',
-    inputs: ['ip-route', 'ip-addr', 'sysctl-net', 'ovsdb-bridge', 'ovsdb-port', 'ovsdb-interface'],
+    inputs: ['ip-route', 'ip-addr', 'sysctl-net', ...OVS_PORT_SOURCES],
     thresholds: {},
     remediation:
       'Flatten the VMs onto one L2 segment across hosts (same subnet on the wire, no host gateway), or route on the physical network or inside the VMs; ' +
       'remove the static and default routes via the internal port, and remove its addresses (internal-port-has-ip): their connected routes go with them. ' +
       'Keep each prefix on one interface only.',
     field: 'A2',
+    appliesTo: 'Userspace-datapath hosts with a netdev bridge (routes via its internal TAP).',
   },
   check({state}) {
     const findings = []

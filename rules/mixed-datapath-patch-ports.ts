@@ -4,6 +4,7 @@
  */
 import {defineRule} from '../src/engine/types.js'
 import {bridgeOfPort, datapathTypeOf} from './lib/host.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -15,10 +16,11 @@ export default defineRule({
     rationale:
       'vswitch.xml: a patch port "does not work if its ends are attached to bridges on different datapaths" (system vs netdev), so traffic across it is lost or takes another path. ' +
       'Mixing system and netdev bridges on one host is legal but forces kernel hops between them; tripleo-validations warns about it on NFV computes.',
-    inputs: ['ovsdb-bridge', 'ovsdb-port', 'ovsdb-interface'],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {},
     remediation: 'Use one datapath type along each traffic path: set datapath_type=netdev on both bridges of a patch pair (or system on both), and keep kernel-datapath bridges apart from the DPDK path.',
     field: 'A12',
+    appliesTo: 'Hosts with a netdev bridge patched to a bridge of another datapath type.',
   },
   check({state}) {
     const findings = []

@@ -1,6 +1,7 @@
 import {defineRule} from '../src/engine/types.js'
 import {portsOfClass, statDelta} from './lib/port-stats.js'
 import {threshold} from './lib/thresholds.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -13,10 +14,11 @@ export default defineRule({
       'OVS drops a frame larger than the output port MTU and counts it in statistics:ovs_tx_mtu_exceeded_drops ' +
       '(OVS 2.13+, FIELD §3.5). dpdk and vhost-user ports on one bridge with different MTUs drop large frames ' +
       'between them (topics/dpdk/jumbo-frames.rst); once that counter moves under load, packets are lost (FIELD B6).',
-    inputs: ['ovsdb-interface'],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {maxMtuExceededDrops: 0},
     remediation: 'Set one MTU on every dpdk and vhost-user port of the bridge (`ovs-vsctl set Interface X mtu_request=N`) and the same MTU in the guests.',
     field: 'B6',
+    appliesTo: 'Userspace-datapath hosts with DPDK or vhost-user ports.',
   },
   check({state, window, thresholds}) {
     const maxDrops = threshold(thresholds, 'maxMtuExceededDrops')

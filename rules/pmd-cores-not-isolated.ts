@@ -22,6 +22,7 @@ export default defineRule({
     thresholds: {},
     remediation: 'Add the PMD cores to isolcpus= and nohz_full= (and rcu_nocbs=) on the kernel command line, or use tuned cpu-partitioning, and reboot.',
     field: 'D5',
+    appliesTo: 'Userspace-datapath hosts with PMD threads (the kernel command line read).',
   },
   check({state}) {
     if (state.cmdline === null) return {unknown: 'kernel command line not read'}

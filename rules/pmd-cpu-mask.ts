@@ -3,6 +3,7 @@ import type {FixAction} from '../src/engine/types.js'
 import {hasSource} from '../src/model/host-state.js'
 import {formatCpuList, formatCpuMask, parseCpuMask} from './lib/cpus.js'
 import {otherConfig} from './lib/ovs-config.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -15,12 +16,13 @@ export default defineRule({
       'Without other_config:pmd-cpu-mask OVS starts one PMD per NUMA node on a core of its choice; a mask that ' +
       'overlaps dpdk-lcore-mask makes PMDs share a core with the main/handler threads; and a NUMA node with a ' +
       'DPDK port but no PMD forces cross-NUMA polling (topics/dpdk/pmd.rst; FIELD D6, §3.8; hotsos, tripleo checks).',
-    inputs: ['ovsdb-open_vswitch', 'ovsdb-interface'],
+    inputs: ['ovsdb-open_vswitch', ...OVS_PORT_SOURCES],
     thresholds: {},
     remediation:
       'Set pmd-cpu-mask to dedicated (isolated) cores with at least one core on every NUMA node that has a DPDK port, ' +
       'disjoint from dpdk-lcore-mask: `ovs-vsctl set Open_vSwitch . other_config:pmd-cpu-mask=0x...`.',
     field: 'D6',
+    appliesTo: 'Userspace-datapath hosts with DPDK or vhost-user ports (they are polled by PMD threads).',
   },
   check({state}) {
     const findings = []

@@ -22,6 +22,7 @@ export default defineRule({
     remediation:
       'Correlate with dpdk-port-idle-under-load and the other kernel-bypass findings: they name the path the traffic took and the addresses or routes to remove.',
     field: 'D2',
+    appliesTo: 'Userspace-datapath hosts with PMD threads, under a cross-host VM load of known rate.',
   },
   check({window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

@@ -19,6 +19,7 @@ export default defineRule({
     thresholds: {warnBusyPct: 90, failBusyPct: 95},
     remediation: 'Add PMD cores (pmd-cpu-mask) on the NIC NUMA node, use multiqueue (options:n_rxq), and enable other_config:pmd-auto-lb=true.',
     field: 'D1',
+    appliesTo: 'Userspace-datapath hosts with PMD threads, under load.',
   },
   check({window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

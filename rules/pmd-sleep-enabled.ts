@@ -18,6 +18,7 @@ export default defineRule({
     thresholds: {maxSleepIterations: 0},
     remediation: 'For performance tests set `ovs-vsctl set Open_vSwitch . other_config:pmd-sleep-max=0` (and remove pmd-maxsleep).',
     field: 'D10',
+    appliesTo: 'Userspace-datapath hosts with PMD threads (OVS >= 3.1 for pmd-maxsleep).',
   },
   check({state, window, thresholds}) {
     const configured = PMD_SLEEP_KEYS.map((key) => ({key, value: otherConfig(state, key)})).filter((c) => c.value !== null)

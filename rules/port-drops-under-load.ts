@@ -1,6 +1,7 @@
 import {defineRule} from '../src/engine/types.js'
 import {pathsByName, portsOfClass, statDelta} from './lib/port-stats.js'
 import {threshold} from './lib/thresholds.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 const KEYS = ['rx_dropped', 'tx_dropped', 'rx_errors', 'tx_errors'] as const
 
@@ -16,10 +17,11 @@ export default defineRule({
       '(OVS vswitchd/bridge.c statistics, FIELD C2, §3.5). Any loss during the load shows up as TCP retransmits and ' +
       'lower iperf3 throughput; the specific drop rules tell why. Judged as a share of the packets the port ' +
       'moved, so a VM descheduled for a moment (a handful of drops in millions) is not reported.',
-    inputs: ['ovsdb-interface'],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {maxShare: 0.001},
     remediation: 'Find the cause with the specific counters: dpdk-rx-missed, tx-failure-drops, vhost-tx-retries, qos-drops, mtu-mismatch.',
     field: 'C2',
+    appliesTo: 'Userspace-datapath hosts with DPDK or vhost-user ports, under load.',
   },
   check({window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

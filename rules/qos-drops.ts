@@ -2,6 +2,7 @@ import {defineRule} from '../src/engine/types.js'
 import type {FixAction} from '../src/engine/types.js'
 import {portsOfClass, statDeltas} from './lib/port-stats.js'
 import {threshold} from './lib/thresholds.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -14,12 +15,13 @@ export default defineRule({
       'statistics:ovs_rx_qos_drops counts packets dropped by ingress policing (Interface:ingress_policing_rate) and ' +
       'ovs_tx_qos_drops by an egress QoS (Port:qos, e.g. egress-policer) (OVS 2.13+, FIELD C5, §3.5). A forgotten ' +
       'policer silently caps an iperf3 run.',
-    inputs: ['ovsdb-interface'],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {maxDrops: 0},
     remediation:
       'Remove or raise the policer: `ovs-vsctl set Interface X ingress_policing_rate=0` for ingress, ' +
       '`ovs-vsctl clear Port X qos` for egress (check `ovs-appctl qos/show X` first).',
     field: 'C5',
+    appliesTo: 'Userspace-datapath hosts with DPDK or vhost-user ports, under load.',
   },
   check({window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

@@ -26,6 +26,7 @@ export default defineRule({
       'Enable other_config:pmd-auto-lb=true (or pmd-rxq-assign=group), add rx queues so load can spread, or pin ' +
       'queues with Interface other_config:pmd-rxq-affinity; run `ovs-appctl dpif-netdev/pmd-rxq-rebalance`.',
     field: 'D3',
+    appliesTo: 'Userspace-datapath hosts with two or more PMD threads.',
   },
   check({state, thresholds}) {
     const hotPmd = threshold(thresholds, 'hotPmdPct')

@@ -5,6 +5,7 @@
 import {defineRule} from '../src/engine/types.js'
 import {formatBytes, formatShare, roundShare} from './lib/format.js'
 import {SAME_HOST_MAX_OTHER_SHARE, SAME_HOST_MIN_VHOST_SHARE, sameHostLoad} from './lib/load-validity.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -17,10 +18,11 @@ export default defineRule({
       'When both iperf3 ends are VMs on this host, OVS switches the traffic vhost-user <-> vhost-user and dpdk0 stays idle by design; ' +
       'bookpanda/microvm-networking verify_dpdk_path.sh lists this as the benign cause of a flat dpdk0. ' +
       'Saying so keeps an idle dpdk0 from being read as kernel bypass (FIELD G2).',
-    inputs: [],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {maxOtherShare: SAME_HOST_MAX_OTHER_SHARE, minVhostShare: SAME_HOST_MIN_VHOST_SHARE},
     remediation: 'To test the DPDK path, run iperf3 from a VM on this host to a VM (or host) on another machine.',
     field: 'G2',
+    appliesTo: 'Userspace-datapath hosts with vhost-user ports, under load.',
   },
   check({window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

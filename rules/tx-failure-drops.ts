@@ -2,6 +2,7 @@ import {defineRule} from '../src/engine/types.js'
 import type {FixAction} from '../src/engine/types.js'
 import {packetsDelta, portsOfClass, statDeltas} from './lib/port-stats.js'
 import {threshold} from './lib/thresholds.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 /** A deeper tx ring than the OVS default (2048) for dpdk ports that overflow theirs. */
 const SUGGESTED_TXQ_DESC = 4096
@@ -18,12 +19,13 @@ export default defineRule({
       'because the tx queue was full (FIELD C3, §3.5). For vhost-user ports the guest is not draining its rx ring; ' +
       'for dpdk ports the NIC tx ring is too small or the wire is saturated. Judged as a share of the packets the ' +
       'port sent: a VM descheduled for a moment drops a few (the lab measures ~0.1 %), a sustained share costs TCP throughput.',
-    inputs: ['ovsdb-interface'],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {warnShare: 0.001, failShare: 0.01},
     remediation:
       'vhost-user: bigger virtqueues in the VM (cloud-hypervisor queue_size=1024) and more guest vCPUs/queues. ' +
       'dpdk: a deeper tx ring (options:n_txq_desc) and enough tx queues.',
     field: 'C3',
+    appliesTo: 'Userspace-datapath hosts with DPDK or vhost-user ports, under load.',
   },
   check({window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

@@ -18,6 +18,7 @@ export default defineRule({
     thresholds: {maxUpcallShare: 0.01, minPackets: 10_000, maxLostUpcalls: 0},
     remediation: 'Check `ovs-appctl upcall/show`, the OpenFlow rules (many distinct megaflows?), conntrack and revalidator load.',
     field: 'D7',
+    appliesTo: 'Userspace-datapath hosts with PMD threads, under load.',
   },
   check({window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

@@ -1,5 +1,6 @@
 import {defineRule} from '../src/engine/types.js'
 import {pmdLabel} from './lib/pmd.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -12,10 +13,11 @@ export default defineRule({
       'A guest with several queue pairs only gains throughput when its rx queues are polled by different PMDs; ' +
       'with one PMD every queue lands on the same core (OVS topics/dpdk/vhost-user.rst asks for at least two PMDs ' +
       'for multiqueue; FIELD E2).',
-    inputs: ['ovsdb-interface', 'pmd-rxq'],
+    inputs: ['pmd-rxq', ...OVS_PORT_SOURCES],
     thresholds: {},
     remediation: 'Add PMD cores (other_config:pmd-cpu-mask, on the NUMA node of the guest memory) so the vhost queues spread.',
     field: 'E2',
+    appliesTo: 'Userspace-datapath hosts with vhost-user ports whose guest is connected.',
   },
   check({state}) {
     const vhostPorts = state.ports.filter((p) => p.class === 'vhost')

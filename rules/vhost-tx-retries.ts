@@ -2,6 +2,7 @@ import {defineRule} from '../src/engine/types.js'
 import {formatShare} from './lib/format.js'
 import {packetsDelta, portsOfClass, statDelta} from './lib/port-stats.js'
 import {threshold} from './lib/thresholds.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -14,12 +15,13 @@ export default defineRule({
       'When a guest rx virtqueue is full OVS retries the send (up to options:tx-retries-max, default 8) and counts ' +
       'statistics:ovs_tx_retries; every retry burns PMD cycles and precedes drops (OVS topics/dpdk/vhost-user.rst; ' +
       'FIELD C4). More than 1 % of sent packets means the VM cannot keep up.',
-    inputs: ['ovsdb-interface'],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {maxRetryShare: 0.01},
     remediation:
       'Bigger virtqueues in the VM (cloud-hypervisor queue_size=1024, libvirt rx_queue_size/tx_queue_size=1024), more ' +
       'guest vCPUs and queues; check the guest is not CPU-bound.',
     field: 'C4',
+    appliesTo: 'Userspace-datapath hosts with vhost-user ports, under load.',
   },
   check({window, thresholds}) {
     if (!window) return {unknown: 'needs a load window'}

@@ -1,4 +1,5 @@
 import {defineRule} from '../src/engine/types.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
 
 export default defineRule({
   meta: {
@@ -11,12 +12,13 @@ export default defineRule({
       'A vhost-user port reports status:status=connected once the guest (cloud-hypervisor, QEMU) has opened the socket ' +
       'and negotiated its virtqueues; disconnected, or link_state down, means no packet can reach the VM ' +
       '(OVS topics/dpdk/vhost-user.rst; FIELD B5, §3.5).',
-    inputs: ['ovsdb-interface'],
+    inputs: [...OVS_PORT_SOURCES],
     thresholds: {},
     remediation:
       'Check that the VM is running and that its socket path and role match the port: dpdkvhostuserclient with ' +
       'options:vhost-server-path pairs with a VM in server mode (cloud-hypervisor vhost_mode=server); restart the VM after OVS.',
     field: 'B5',
+    appliesTo: 'Userspace-datapath hosts with vhost-user ports.',
   },
   check({state}) {
     const vhostPorts = state.ports.filter((p) => p.class === 'vhost')

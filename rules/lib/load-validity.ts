@@ -4,6 +4,7 @@
  * - host-target: iperf3 talked to (or ran from) an address of this host, so the traffic must cross
  *   the bridge's internal TAP and the kernel (G1);
  * - no-traffic: the window saw no load at all (nothing to judge);
+ * - no-reference: traffic, but neither the VMs' (vhost) bytes nor the load's to measure it against;
  * - same-host: the load stayed between local vhost-user ports, so an idle dpdk0 is expected (G2).
  */
 import type {CheckOutcome} from '../../src/engine/types.js'
@@ -20,7 +21,7 @@ export const SAME_HOST_MIN_VHOST_SHARE = 0.1
 
 export type LoadValidity =
   | {ok: true}
-  | {ok: false; kind: 'host-target' | 'same-host' | 'no-traffic'; why: string}
+  | {ok: false; kind: 'host-target' | 'same-host' | 'no-traffic' | 'no-reference'; why: string}
 
 export interface HostEndpoint {
   /** target: iperf3 -c <address>; source: the address iperf3 sent from. */
@@ -79,6 +80,11 @@ export function crossHostLoad(window: LoadWindow): LoadValidity {
   if (window.attribution.reference === 'none' || window.attribution.referenceBytes <= 0) {
     return {ok: false, kind: 'no-traffic', why: 'no load traffic seen in the window'}
   }
+  // Shares of the busiest interface say nothing about VM traffic (on a host without vhost ports the
+  // uplink would be "100 % of the VM load"): without the VMs' bytes or the load's there is no judge.
+  if (window.attribution.reference === 'busiest') {
+    return {ok: false, kind: 'no-reference', why: 'no vhost-user port moved traffic and the load\'s byte count is unknown: nothing to measure the paths against'}
+  }
   const sameHost = sameHostLoad(window)
   if (sameHost) {
     const names = sameHost.vhostPaths.map((p) => p.name).join(', ')
@@ -91,7 +97,7 @@ export function crossHostLoad(window: LoadWindow): LoadValidity {
 export function invalidLoadOutcome(window: LoadWindow): CheckOutcome | null {
   const validity = crossHostLoad(window)
   if (validity.ok) return null
-  return validity.kind === 'no-traffic' ? {unknown: validity.why} : {notApplicable: validity.why}
+  return validity.kind === 'no-traffic' || validity.kind === 'no-reference' ? {unknown: validity.why} : {notApplicable: validity.why}
 }
 
 /**

@@ -19,3 +19,9 @@ export function windowHasAnySource(window: LoadWindow, ids: readonly string[]): 
 export const KERNEL_COUNTER_SOURCES = ['sysfs-stats', 'ip-link'] as const
 /** Where the window's OVS port counters come from (live first, OVSDB statistics last). */
 export const OVS_COUNTER_SOURCES = ['ofctl-ports', 'dpctl-show', 'ovsdb-interface'] as const
+
+/**
+ * The OVSDB tables ports are joined from (Bridge -> Port -> Interface): a rule that reads ports
+ * lists all three, since without any one of them the host's ports are unknown, not absent.
+ */
+export const OVS_PORT_SOURCES = ['ovsdb-bridge', 'ovsdb-port', 'ovsdb-interface'] as const

@@ -27,19 +27,23 @@ export interface AnalyseOptions {
 const isDuring = (s: Sample) => s.name === 'during' || s.name.startsWith('during-')
 
 
+/**
+ * Coverage of the samples that hold full snapshots (before, and the last during): each source id
+ * counted once, collected when every full sample read it; what failed is listed per sample.
+ */
 function coverage(states: HostState[]): Diagnosis['coverage'] {
-  // Coverage is judged on the samples that hold full snapshots (before, and the last during).
   const notOk: CoverageEntry[] = []
-  let total = 0
-  let collected = 0
+  const failedIds = new Set<string>()
+  const ids = new Set<string>()
   for (const state of states) {
     for (const [id, c] of Object.entries(state.sources).sort(([a], [b]) => a.localeCompare(b))) {
-      total++
-      if (c.status === 'ok' && c.parseError === null) collected++
-      else notOk.push({sample: state.sample, id, status: c.status, reason: c.reason, parseError: c.parseError})
+      ids.add(id)
+      if (c.status === 'ok' && c.parseError === null) continue
+      failedIds.add(id)
+      notOk.push({sample: state.sample, id, status: c.status, reason: c.reason, parseError: c.parseError})
     }
   }
-  return {collected, total, notOk}
+  return {collected: ids.size - failedIds.size, total: ids.size, notOk}
 }
 
 export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {

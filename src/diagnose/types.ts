@@ -13,6 +13,7 @@ export type VerdictKind =
   | 'invalid-load' // the load test does not exercise the DPDK path (host target, same-host VMs)
   | 'problems' // no bypass, but other findings
   | 'healthy' // nothing found
+  | 'no-userspace-datapath' // OVS runs no netdev datapath here (kernel datapath only): nothing to diagnose for DPDK
   | 'unknown' // not enough data to decide
 
 export type StatusWord = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN'

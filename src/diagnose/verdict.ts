@@ -3,6 +3,7 @@
  */
 import type {Finding, RuleResult} from '../engine/types.js'
 import {EXIT} from '../errors.js'
+import {userspaceDatapath} from '../model/datapath.js'
 import type {HostState} from '../model/host-state.js'
 import type {LoadWindow} from '../window/types.js'
 import type {StatusWord, VerdictKind} from './types.js'
@@ -38,19 +39,52 @@ function busiest(window: LoadWindow, cls: 'internal' | 'kernel-nic' | 'dpdk'): s
   return paths[0]?.name ?? null
 }
 
+/** The OVSDB tables without which the host's ports are unknown (Bridge -> Port -> Interface). */
+const PORT_TABLES = ['ovsdb-bridge', 'ovsdb-port', 'ovsdb-interface'] as const
+
 /** Why the datapath could not be judged, in one line, or null when it can be. */
 export function unknownReason(state: HostState): string | null {
   if (state.ovs.reachable) return null
-  const cov = state.sources['ovsdb-interface'] ?? state.sources['ovsdb-bridge']
-  if (!cov) return 'OVS was not queried (no OVSDB sources in the capture)'
-  if (cov.status === 'ok' && cov.parseError) return `the OVSDB output could not be parsed (${cov.parseError})`
+  const unread = PORT_TABLES.map((id) => [id, state.sources[id]] as const).filter(([, c]) => !c || c.status !== 'ok' || c.parseError)
+  if (unread.every(([, c]) => !c)) return 'OVS was not queried (no OVSDB sources in the capture)'
+  const [id, cov] = unread.find(([, c]) => c) ?? unread[0]!
+  const table = `the OVSDB ${id.slice('ovsdb-'.length).replace(/^./, (c) => c.toUpperCase())} table`
+  if (!cov) return `${table} is missing from the capture`
+  if (cov.status === 'ok' && cov.parseError) return `${table} could not be parsed (${cov.parseError})`
+  // Name the table only when the others were read: "OVS is not reachable" alone when all failed.
+  const which = unread.length < PORT_TABLES.length ? ` (${table})` : ''
   const detail = cov.reason ? `: ${cov.reason}` : ''
   switch (cov.status) {
     case 'not-installed': return `Open vSwitch tools are not installed${detail}`
     case 'permission-denied': return `no permission to query OVS${detail}${/root/.test(detail) ? '' : ' (run as root or in the openvswitch group)'}`
-    case 'timeout': return `OVS did not answer in time${detail}`
-    default: return `OVS is not reachable${detail}`
+    case 'timeout': return `OVS did not answer in time${which}${detail}`
+    default: return `OVS is not reachable${which}${detail}`
   }
+}
+
+/** Kernel-bypass rules that could have judged this diagnosis and did not (static: snapshot rules only). */
+function unjudgedBypassRules(results: RuleResult[]): RuleResult[] {
+  return results.filter((r) => r.group === 'kernel-bypass' && r.status === 'unknown' && r.unknownCause !== 'needs-window')
+}
+
+/**
+ * What carried the load on the DPDK side: the loaded DPDK ports, a bond named as such ("bond
+ * dpdkbond0 (dpdk0 50 %, dpdk1 50 %)"), so two members at half each never read as "all through dpdk1".
+ */
+function dpdkCarrier(window: LoadWindow, state: HostState): string | null {
+  const loaded = window.attribution.paths.filter((p) => p.class === 'dpdk' && p.rxBytes + p.txBytes > 0)
+  const classBytes = loaded.reduce((s, p) => s + p.rxBytes + p.txBytes, 0)
+  const carriers = loaded.filter((p) => (p.rxBytes + p.txBytes) / classBytes >= 0.05).sort((a, b) => b.rxBytes + b.txBytes - (a.rxBytes + a.txBytes))
+  if (carriers.length === 0) return null
+  if (carriers.length === 1) return carriers[0]!.name
+  const shareOf = (name: string) => {
+    const p = carriers.find((c) => c.name === name)!
+    return `${name} ${pct((p.rxBytes + p.txBytes) / classBytes)}`
+  }
+  const bonds = new Set(carriers.map((p) => state.ports.find((port) => port.name === p.name)?.bond ?? null))
+  const names = carriers.map((p) => shareOf(p.name)).join(', ')
+  const [bond] = [...bonds]
+  return bonds.size === 1 && bond ? `bond ${bond} (${names})` : names.replace(/, ([^,]*)$/, ' and $1')
 }
 
 export function decideVerdict(state: HostState, window: LoadWindow | null, results: RuleResult[], findings: Finding[]): Verdict {
@@ -61,8 +95,16 @@ export function decideVerdict(state: HostState, window: LoadWindow | null, resul
   const why = unknownReason(state)
   if (why) return make('unknown', `Not enough data to decide: ${why}`, EXIT.UNKNOWN)
 
+  // A judged outcome, not a failure to judge: the host has no datapath this tool diagnoses (the
+  // engine made every rule not-applicable). Exit as the findings say, i.e. 0 (README, exit codes).
+  const datapath = userspaceDatapath(state)
+  if (datapath.present === false) {
+    return make('no-userspace-datapath', `No OVS userspace datapath on this host (${datapath.reason}): nothing to diagnose for DPDK`)
+  }
+
   const fired = (id: string) => results.find((r) => r.ruleId === id)?.status === 'fail'
-  const bypassCritical = findings.some((f) => BYPASS_RULES.includes(f.ruleId) && f.severity === 'critical')
+  const bypassFindings = findings.filter((f) => BYPASS_RULES.includes(f.ruleId) && f.severity === 'critical')
+  const bypassCritical = bypassFindings.length > 0
 
   if (window) {
     const a = window.attribution
@@ -77,15 +119,28 @@ export function decideVerdict(state: HostState, window: LoadWindow | null, resul
       const hops = ['VM', ...(busiest(window, 'internal') ? [`${busiest(window, 'internal')} (kernel)`] : ['kernel']), ...(busiest(window, 'kernel-nic') ? [busiest(window, 'kernel-nic')!] : [])]
       return make('kernel-bypass', `Traffic is bypassing DPDK: ${hops.join(' -> ')}`)
     }
-    const dpdkShare = a.byClass.dpdk.byteShare ?? 0
-    const dpdkName = busiest(window, 'dpdk')
-    if (dpdkName && dpdkShare >= FAST_PATH_SHARE) {
-      return make('fast-path', `DPDK fast path: ${dpdkShare >= 0.995 ? 'all' : pct(Math.min(dpdkShare, 1)) + ' of the'} load through ${dpdkName}`)
-    }
-    if (bypassCritical) return make('kernel-bypass', 'Traffic is bypassing DPDK: the DPDK port carried little of the load')
   } else if (bypassCritical) {
     const port = findings.find((f) => f.ruleId === 'internal-port-has-ip' || f.ruleId === 'kernel-route-via-internal-port')?.subject
     return make('kernel-bypass', `Traffic is likely bypassing DPDK: ${port ? `${port} routes VM traffic through the kernel` : 'the kernel has addresses and routes on the DPDK path'} (confirm with --load)`)
+  }
+
+  // Never OK (nor a fast path) while part of the kernel-bypass family could not judge.
+  const unjudged = unjudgedBypassRules(results)
+  if (unjudged.length > 0 && worst < EXIT.CRITICAL) {
+    const first = unjudged[0]!
+    return make('unknown', `Not enough data to decide whether traffic bypasses DPDK: ${unjudged.map((r) => r.ruleId).join(', ')} could not judge (${first.reason ?? 'unknown'})`, EXIT.UNKNOWN)
+  }
+
+  if (window) {
+    const dpdkShare = window.attribution.byClass.dpdk.byteShare ?? 0
+    const carrier = dpdkCarrier(window, state)
+    if (carrier && dpdkShare >= FAST_PATH_SHARE) {
+      const load = `${dpdkShare >= 0.995 ? 'all' : pct(Math.min(dpdkShare, 1)) + ' of the'} load through ${carrier}`
+      // The exit code and the words agree: a critical kernel-bypass finding beside a measured fast path is named.
+      if (bypassCritical) return make('problems', `DPDK fast path for the load (${load}), but ${bypassFindings[0]!.subject}: ${bypassFindings[0]!.ruleId}`)
+      return make('fast-path', `DPDK fast path: ${load}`)
+    }
+    if (bypassCritical) return make('kernel-bypass', 'Traffic is bypassing DPDK: the DPDK port carried little of the load')
   }
   if (findings.some((f) => f.severity !== 'info')) return make('problems', `No kernel bypass found; ${findings.filter((f) => f.severity !== 'info').length} problem(s) need attention`)
   return make('healthy', window ? 'No problems found in the window' : 'No problems found in the configuration; run with --load to measure the datapath')

@@ -35,6 +35,11 @@ export interface RuleMeta {
   remediation: string
   /** The FIELD.md catalogue entry, e.g. "A1". */
   field: string
+  /**
+   * On which hosts the rule can judge, in words (docs/rules.md, `rules explain`). Every rule needs
+   * an OVS userspace (netdev) datapath; the engine makes all of them not-applicable without one.
+   */
+  appliesTo: string
 }
 
 /** A concrete change a finding suggests; the planner (fix) turns these into steps. */
@@ -77,11 +82,20 @@ export interface Rule {
 
 export type RuleStatus = 'fail' | 'pass' | 'unknown' | 'not-applicable'
 
+/**
+ * Why a rule is unknown: it needs a load window and there is none (expected in a static
+ * diagnosis), a source it reads is missing, its check could not decide, or it threw.
+ */
+export type UnknownCause = 'needs-window' | 'missing-input' | 'undecided' | 'rule-error'
+
 export interface RuleResult {
   ruleId: string
+  group: RuleGroup
   status: RuleStatus
   severity: Severity
   reason: string | null
+  /** Set when status is unknown. */
+  unknownCause: UnknownCause | null
   findings: Finding[]
 }
 

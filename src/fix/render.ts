@@ -18,7 +18,9 @@ export function renderPlan(plan: FixPlan, style: Style, width = 120): string {
   const where = plan.host.netns ? `namespace ${plan.host.netns} on ${plan.host.hostname ?? 'this host'}` : (plan.host.hostname ?? 'this host')
   out.push(style.bold(`Fix plan ${plan.id} for ${where}`) + (plan.source.mode === 'bundle' ? ` (from bundle ${plan.source.bundle})` : ''))
   out.push(plan.verdict.text)
-  if (plan.steps.length === 0) {
+  if (plan.steps.length === 0 && plan.verdict.kind === 'unknown') {
+    out.push('', style.yellow('Could not judge the host, so nothing is planned (exit 3): run dpdk-doctor diagnose to see which sources failed.'))
+  } else if (plan.steps.length === 0) {
     out.push('', style.green('Nothing to change on the host.'))
   } else {
     const w = Math.max(100, width)

@@ -10,7 +10,7 @@ import {analyse} from '../diagnose/analyse.js'
 import {hostInfo} from '../diagnose/live.js'
 import {captureHost, diagnoseLive} from '../diagnose/service.js'
 import type {Diagnosis} from '../diagnose/types.js'
-import {DoctorError} from '../errors.js'
+import {DoctorError, EXIT} from '../errors.js'
 import {HostRunner} from '../exec/runner.js'
 import type {Runner} from '../exec/runner.js'
 import {buildHostState} from '../model/build.js'
@@ -118,6 +118,18 @@ export async function makePlan(req: PlanRequest): Promise<{plan: FixPlan; diagno
   return {plan, diagnosis}
 }
 
+/**
+ * A plan with no steps is "nothing to change" only if the host could be judged: when the diagnosis
+ * could not decide (OVS unreachable, a core table missing) the empty plan is UNKNOWN, as diagnose says.
+ */
+export function planIsUnjudged(plan: FixPlan): boolean {
+  return plan.steps.length === 0 && plan.verdict.kind === 'unknown'
+}
+
+export function planExitCode(plan: FixPlan): number {
+  return planIsUnjudged(plan) ? EXIT.UNKNOWN : EXIT.OK
+}
+
 export function readPlanFile(path: string): FixPlan {
   let plan: FixPlan
   try {
@@ -173,6 +185,11 @@ export async function applyFix(req: ApplyRequest): Promise<ApplyResult & {exitCo
     const made = await makePlan({...req, runner})
     plan = made.plan
     if (req.load) before = loadFigures(made.diagnosis)
+  }
+  if (planIsUnjudged(plan)) {
+    throw new DoctorError('E_UNJUDGED', `could not judge the host, so there is nothing to apply: ${plan.verdict.text}`, {
+      exit: EXIT.UNKNOWN, suggestions: ['Run dpdk-doctor diagnose to see which sources failed, fix that, then run fix again.'],
+    })
   }
   if (!req.yes && plan.steps.length > 0) {
     req.showPlan?.(plan)

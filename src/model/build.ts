@@ -108,28 +108,40 @@ function countersFromOfctl(s: OfctlPortStats): PortCounters {
   }
 }
 
-export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' | 'netns'>): HostState {
-  const read = new SampleReader(sample)
+/** One sample's OVSDB tables, parsed (null where a table could not be read). */
+interface OvsdbTables {
+  ovs: OvsOpenVswitch | null
+  bridges: OvsBridge[] | null
+  ports: OvsPortRow[] | null
+  interfaces: OvsInterfaceRow[] | null
+}
 
-  // ---- OVSDB
-  const ovsRows = read.get<OvsOpenVswitch[]>('ovsdb-open_vswitch')
-  const ovsRow = ovsRows?.[0] ?? null
-  const bridgeRows = read.get<OvsBridge[]>('ovsdb-bridge')
-  const portRows = read.get<OvsPortRow[]>('ovsdb-port') ?? []
-  const ifaceRows = read.get<OvsInterfaceRow[]>('ovsdb-interface')
+function readOvsdb(read: SampleReader): OvsdbTables {
+  return {
+    ovs: read.get<OvsOpenVswitch[]>('ovsdb-open_vswitch')?.[0] ?? null,
+    bridges: read.get<OvsBridge[]>('ovsdb-bridge'),
+    ports: read.get<OvsPortRow[]>('ovsdb-port'),
+    interfaces: read.get<OvsInterfaceRow[]>('ovsdb-interface'),
+  }
+}
+
+/**
+ * Bridges and their ports: Bridge -> Port -> Interface rows, with the live counters (dpctl/show -s,
+ * else dump-ports) and datapath port numbers. One OvsPortState per interface; a bond's members
+ * name their Port in `bond`.
+ */
+function buildBridgesAndPorts(read: SampleReader, db: OvsdbTables): {bridges: BridgeState[]; ports: OvsPortState[]} {
   const dpif = read.get<DpifShow>('dpif-show')
   const dpctl = read.get<DpctlShow>('dpctl-show')
-  const otherConfig = ovsRow?.otherConfig ?? {}
-
-  const portByUuid = new Map(portRows.map((p) => [p.uuid, p]))
-  const ifaceByUuid = new Map((ifaceRows ?? []).map((i) => [i.uuid, i]))
+  const portByUuid = new Map((db.ports ?? []).map((p) => [p.uuid, p]))
+  const ifaceByUuid = new Map((db.interfaces ?? []).map((i) => [i.uuid, i]))
   const odpPorts = new Map<string, number | null>()
   for (const b of dpif?.bridges ?? []) for (const p of b.ports) odpPorts.set(p.name, p.odpPort)
   const dpctlPorts = new Map((dpctl?.datapaths ?? []).flatMap((d) => d.ports.map((p) => [p.name, p] as const)))
 
   const bridges: BridgeState[] = []
   const ports: OvsPortState[] = []
-  for (const b of bridgeRows ?? []) {
+  for (const b of db.bridges ?? []) {
     const ofctlStats = read.get<OfctlPortStats[]>(`ofctl-ports.${b.name}`)
     // By port number (LOCAL as 65534), first row wins like a find: a lookup per interface, not a scan.
     const ofctlByPort = new Map<number, OfctlPortStats>()
@@ -154,6 +166,7 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
         ports.push({
           name: i.name,
           bridge: b.name,
+          bond: ifaces.length > 1 && portRow ? portRow.name : null,
           type: i.type,
           class: cls,
           ofport,
@@ -180,8 +193,11 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
     }
     bridges.push({name: b.name, datapathType: b.datapathType === '' ? 'system' : b.datapathType, ports: names.sort(), otherConfig: b.otherConfig})
   }
+  return {bridges, ports}
+}
 
-  // ---- FDB, with port names from ofctl show (or the OVSDB ofport as a fallback)
+/** FDB entries of every bridge, with port names from ofctl show (or the OVSDB ofport as a fallback). */
+function buildFdb(read: SampleReader, ports: OvsPortState[]): FdbRow[] {
   const fdb: FdbRow[] = []
   // Port names by bridge and ofport, first match wins (as the finds they replace): one lookup per
   // FDB entry instead of a scan of ofctl show and of every port (100k entries x 10k ports).
@@ -214,8 +230,11 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
       fdb.push({bridge: br, port: e.port, vlan: e.vlan, mac: e.mac, age: e.age, static: e.static, portName})
     }
   }
+  return fdb
+}
 
-  // ---- kernel interfaces
+/** Kernel interfaces with their addresses, drivers, counters and role towards OVS and DPDK. */
+function buildInterfaces(read: SampleReader, sample: Sample, ports: OvsPortState[]): KernelInterface[] {
   const addrs = read.get<IpAddrInterface[]>('ip-addr') ?? []
   const links = read.get<IpLink[]>('ip-link') ?? []
   const sysfs = read.get<SysfsNetDevice[]>('sysfs-net') ?? []
@@ -230,7 +249,7 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
   const dpdkPorts = ports.filter((p) => p.class === 'dpdk')
   const backends = new Map(dpdkPorts.map((p) => [backendFromDevargs(p.options['dpdk-devargs']), p.name] as const).filter(([b]) => b !== null))
 
-  const interfaces: KernelInterface[] = names.map((ifname) => {
+  return names.map((ifname) => {
     const a = addrByName.get(ifname)
     const l = linkByName.get(ifname)
     const d = sysfsByName.get(ifname)
@@ -272,9 +291,15 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
       counters,
     }
   })
+}
 
-  // The DPDK port's kernel twin: same PCI device (mlx5 bifurcation), else a host NIC whose own MAC
-  // the bridge learned on the DPDK port (it sits on the same wire: the seed's FDB signature).
+/**
+ * The DPDK port's kernel twin: same PCI device (mlx5 bifurcation), else a host NIC whose own MAC
+ * the bridge learned on the DPDK port (it sits on the same wire: the seed's FDB signature).
+ * Sets kernelTwin on the ports and the twin role on the interfaces.
+ */
+function linkKernelTwins(ports: OvsPortState[], interfaces: KernelInterface[], fdb: FdbRow[]): void {
+  const dpdkPorts = ports.filter((p) => p.class === 'dpdk')
   // MACs learned on each DPDK port (bridge -> port name -> MACs), in one pass over the FDB.
   const learnedOn = new Map<string, Map<string, Set<string>>>()
   for (const p of dpdkPorts) {
@@ -298,8 +323,10 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
       sameWire.ovsPort = p.name
     }
   }
+}
 
-  // ---- PMD threads: pmd-stats for packets and cycles, pmd-rxq for queues, pmd-perf for upcalls
+/** PMD threads: pmd-stats for packets and cycles, pmd-rxq for queues, pmd-perf for upcalls and sleep. */
+function buildPmds(read: SampleReader): {pmds: PmdThreadState[]; mainThreadPackets: number | null; rxqWindowSeconds: number | null} {
   const pmdStats = read.get<PmdStats>('pmd-stats')
   const pmdPerf = read.get<PmdPerf>('pmd-perf')
   const pmdRxq = read.get<PmdRxqShow>('pmd-rxq')
@@ -334,25 +361,66 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
   })
   const main = pmdStats?.threads.find((t) => t.kind === 'main') ?? pmdPerf?.threads.find((t) => t.kind === 'main')
   const mainThreadPackets = main ? ('packetsReceived' in main ? main.packetsReceived : main.rxPackets) : null
+  return {pmds, mainThreadPackets, rxqWindowSeconds: pmdRxq?.windowSeconds ?? null}
+}
 
-  // ---- the rest
+/** ovs-vswitchd's reply to a dpif-netdev command when it has no userspace datapath. */
+const NO_NETDEV_DATAPATH = /please specify an existing datapath/i
+const PMD_SOURCES = ['pmd-stats', 'pmd-perf', 'pmd-rxq'] as const
+
+/**
+ * Whether ovs-vswitchd runs a userspace (netdev) datapath, from its answers to the PMD commands:
+ * false when they reply "please specify an existing datapath", true when one printed threads,
+ * null when neither is known.
+ */
+function netdevDatapathRunning(sample: Sample, pmdCount: number, mainThreadPackets: number | null): boolean | null {
+  for (const id of PMD_SOURCES) {
+    const r = sample.sources[id]
+    if (r && r.status !== 'ok' && NO_NETDEV_DATAPATH.test(`${r.stderr}\n${r.stdout}`)) return false
+  }
+  return pmdCount > 0 || mainThreadPackets !== null ? true : null
+}
+
+/** dpdk_version "none" is what an OVS built without DPDK writes (lib/dpdk-stub.c), not a version. */
+function dpdkCompiled(ovs: OvsOpenVswitch | null): boolean | null {
+  if (!ovs) return null
+  if (ovs.dpdkVersion !== null && ovs.dpdkVersion.trim().toLowerCase() === 'none') return false
+  if (ovs.ifaceTypes.length > 0) return ovs.ifaceTypes.includes('dpdk')
+  return ovs.dpdkVersion !== null ? true : null
+}
+
+export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' | 'netns'>): HostState {
+  const read = new SampleReader(sample)
+  const db = readOvsdb(read)
+  const otherConfig = db.ovs?.otherConfig ?? {}
+  const {bridges, ports} = buildBridgesAndPorts(read, db)
+  const fdb = buildFdb(read, ports)
+  const interfaces = buildInterfaces(read, sample, ports)
+  linkKernelTwins(ports, interfaces, fdb)
+  const {pmds, mainThreadPackets, rxqWindowSeconds} = buildPmds(read)
+
   const routes = read.get<IpRoute[]>('ip-route') ?? []
   const sysctl = read.get<SysctlValues>('sysctl-net') ?? {}
   const fwd = sysctl['net.ipv4.ip_forward'] ?? sysctl['net.ipv4.conf.all.forwarding']
   const meminfo = read.get<Meminfo>('meminfo')
   const cmdline = read.get<KernelCmdline>('cmdline')
   const nics = read.get<DevbindDevice[]>('devbind') ?? []
+  const dpctl = read.get<DpctlShow>('dpctl-show')
   const netdevDp = dpctl?.datapaths.find((d) => d.name.startsWith('netdev@')) ?? dpctl?.datapaths[0]
+  const compiled = dpdkCompiled(db.ovs)
 
   return {
     sample: sample.name,
     takenAt: sample.takenAt,
     host: {hostname: host.hostname, netns: host.netns},
-    versions: {ovs: ovsRow?.ovsVersion ?? null, dpdk: ovsRow?.dpdkVersion ?? null, db: ovsRow?.dbVersion ?? null},
+    versions: {ovs: db.ovs?.ovsVersion ?? null, dpdk: compiled === false ? null : (db.ovs?.dpdkVersion ?? null), db: db.ovs?.dbVersion ?? null},
     ovs: {
-      reachable: bridgeRows !== null && ifaceRows !== null,
-      dpdkInitRequested: otherConfig['dpdk-init'] === undefined ? (ovsRow ? false : null) : ['true', 'try'].includes(otherConfig['dpdk-init']),
-      dpdkInitialized: ovsRow?.dpdkInitialized ?? null,
+      // Ports are joined Bridge -> Port -> Interface: without any of the three tables they are unknown.
+      reachable: db.bridges !== null && db.ports !== null && db.interfaces !== null,
+      dpdkInitRequested: otherConfig['dpdk-init'] === undefined ? (db.ovs ? false : null) : ['true', 'try'].includes(otherConfig['dpdk-init']),
+      dpdkInitialized: db.ovs?.dpdkInitialized ?? null,
+      dpdkCompiled: compiled,
+      netdevDatapath: netdevDatapathRunning(sample, pmds.length, mainThreadPackets),
       otherConfig,
     },
     bridges,
@@ -363,7 +431,7 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
     ipv4Forwarding: fwd === undefined ? null : fwd.trim() === '1',
     pmds,
     mainThreadPackets,
-    rxqWindowSeconds: pmdRxq?.windowSeconds ?? null,
+    rxqWindowSeconds,
     datapathLookups: netdevDp?.lookups ?? null,
     fdb,
     hugepages: meminfo ? {total: meminfo.hugepagesTotal, free: meminfo.hugepagesFree, sizeKb: meminfo.hugepageSizeKb} : null,

@@ -22,6 +22,8 @@ export interface PortCounters {
 export interface OvsPortState {
   name: string
   bridge: string
+  /** The OVS Port this interface is a member of, when that Port is a bond (more than one interface). */
+  bond: string | null
   /** OVS interface type as configured: "dpdk", "dpdkvhostuserclient", "internal", "" (system) ... */
   type: string
   class: PortClass
@@ -135,6 +137,10 @@ export interface HostState {
     reachable: boolean
     dpdkInitRequested: boolean | null
     dpdkInitialized: boolean | null
+    /** false when OVS was built without DPDK (dpdk_version "none", no "dpdk" in iface_types). */
+    dpdkCompiled: boolean | null
+    /** false when ovs-vswitchd answered the PMD commands "please specify an existing datapath". */
+    netdevDatapath: boolean | null
     otherConfig: Record<string, string>
   }
   bridges: BridgeState[]

@@ -94,6 +94,6 @@ export function renderDiagnosis(d: Diagnosis, style: Style, opts: {verbose?: boo
   const c = d.coverage
   const missing = [...new Set(c.notOk.map((n) => `${n.id} (${n.parseError ? 'unparseable' : n.status})`))]
   const notOk = missing.length > 0 ? `; not collected: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? `, and ${missing.length - 4} more` : ''}` : ''
-  out.push('', `${d.status}: collected ${c.collected}/${c.total} sources${notOk}`)
+  out.push('', `Sources: collected ${c.collected}/${c.total}${notOk}`, `Status: ${d.status} (exit ${d.exitCode})`)
   return out.join('\n')
 }

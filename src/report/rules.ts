@@ -14,10 +14,15 @@ function thresholdLines(meta: RuleMeta): string[] {
   return entries.length === 0 ? ['  (none)'] : entries.map(([k, v]) => `  ${k} = ${v}`)
 }
 
+const NO_USERSPACE_NOTE = 'On a host without an OVS userspace datapath (no netdev bridge, no DPDK or vhost-user port, dpdk-init not requested) it is not applicable.'
+
 export function renderRuleExplain(meta: RuleMeta, style: Style): string {
   return [
     `${style.bold(meta.id)}: ${meta.title}`,
     `severity ${meta.severity}, ${meta.kind === 'window' ? 'needs a load window (--load or --during)' : 'judged on a snapshot'}, group ${meta.group}, field catalogue ${meta.field}`,
+    '',
+    style.bold('Applies to'),
+    `  ${meta.appliesTo} ${NO_USERSPACE_NOTE}`,
     '',
     style.bold('Why it matters'),
     `  ${meta.rationale}`,
@@ -40,6 +45,7 @@ export function renderRulesMarkdown(rules: RuleMeta[]): string {
     '',
     'Generated from the registry (`rules/index.ts`) by `npm run docs:rules`; a test fails when it is stale.',
     'Each rule reports `fail` (with findings), `pass`, `not-applicable`, or `unknown` when an input it reads is missing.',
+    'Every rule judges the OVS userspace (netdev) datapath. On a host without one (no netdev bridge, no DPDK or vhost-user port, dpdk-init not requested: a kernel-datapath host) every rule is `not-applicable` and the verdict is `no-userspace-datapath` (exit 0). "Applies to" says where each rule can judge.',
     '',
     '| Rule | Severity | Group | Kind | Title |',
     '|---|---|---|---|---|',
@@ -54,6 +60,7 @@ export function renderRulesMarkdown(rules: RuleMeta[]): string {
       '',
       r.rationale,
       '',
+      `- Applies to: ${r.appliesTo}`,
       `- Reads: ${r.inputs.map((i) => `\`${i}\``).join(', ') || 'nothing'}`,
       `- Thresholds: ${Object.entries(r.thresholds).map(([k, v]) => `\`${k}\` = ${v}`).join(', ') || 'none'}`,
       `- Fix: ${r.remediation}`,

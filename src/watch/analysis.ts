@@ -46,6 +46,7 @@ export function pathLabel(analysis: RollingAnalysis | null): PathLabel {
   if (!analysis) return 'WAITING'
   const {window, verdict} = analysis
   if (unknownReason(window.during)) return 'UNKNOWN'
+  if (verdict.kind === 'no-userspace-datapath') return 'NO USERSPACE DATAPATH'
   const a = window.attribution
   if (a.reference === 'none' || window.durationS <= 0 || a.referenceBytes / window.durationS < IDLE_BYTES_PER_SEC) return 'IDLE'
   switch (verdict.kind) {

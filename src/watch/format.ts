@@ -85,6 +85,7 @@ export const PATH_COLOUR: Record<PathLabel, 'green' | 'red' | 'gray' | 'yellow'>
   IDLE: 'gray',
   'MIXED PATH': 'yellow',
   'NOT A DPDK TEST': 'yellow',
+  'NO USERSPACE DATAPATH': 'gray',
   UNKNOWN: 'gray',
   WAITING: 'gray',
 }

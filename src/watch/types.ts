@@ -6,7 +6,7 @@ import type {Severity} from '../engine/types.js'
 import type {PathClass} from '../window/types.js'
 
 /** The live path verdict, from the rolling window's attribution and diagnose's own verdict. */
-export type PathLabel = 'FAST PATH' | 'KERNEL PATH' | 'IDLE' | 'MIXED PATH' | 'NOT A DPDK TEST' | 'UNKNOWN' | 'WAITING'
+export type PathLabel = 'FAST PATH' | 'KERNEL PATH' | 'IDLE' | 'MIXED PATH' | 'NOT A DPDK TEST' | 'NO USERSPACE DATAPATH' | 'UNKNOWN' | 'WAITING'
 
 export interface PortRow {
   name: string

@@ -36,7 +36,10 @@ describe('diagnose --from', () => {
     expect(r.code).toBe(2)
     expect(r.stdout.split('\n')[0]).toBe('Traffic is bypassing DPDK: VM -> ovsbr0 (kernel) -> enp65s0f0np0')
     expect(r.stdout).toContain('internal-port-has-ip')
-    expect(r.stdout).toMatch(/CRITICAL: collected \d+\/\d+ sources/)
+    // Coverage is its own line, not worded as if it were critical; each source counted once.
+    // 22 sources in each of the two full samples, counted once (was "CRITICAL: collected 44/46").
+    expect(r.stdout).toMatch(/^Sources: collected 22\/22$/m)
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Status: CRITICAL (exit 2)')
     expect(r.stdout).not.toMatch(/\u001B\[/)
     expect(r.stderr).toBe('')
   })

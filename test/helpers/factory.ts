@@ -40,7 +40,7 @@ export function route(dst: string, dev: string | null, extra: Partial<IpRoute> =
 export function port(name: string, cls: OvsPortState['class'], extra: Partial<OvsPortState> = {}): OvsPortState {
   const type = {dpdk: 'dpdk', vhost: 'dpdkvhostuserclient', internal: 'internal', system: '', tap: 'tap', patch: 'patch', tunnel: 'vxlan', other: 'other'}[cls]
   return {
-    name, bridge: 'ovsbr0', type, class: cls, ofport: null, odpPort: null, options: {}, status: {},
+    name, bridge: 'ovsbr0', bond: null, type, class: cls, ofport: null, odpPort: null, options: {}, status: {},
     error: null, adminState: 'up', linkState: 'up', linkSpeed: null, linkResets: 0, mtu: 1500, mac: null,
     statistics: {}, counters: null, pciAddress: null, driverName: null, kernelTwin: null, kernelTwinBy: null, numaId: 0, vlanTag: null,
     ...extra,
@@ -71,7 +71,7 @@ export function makeState(extra: Partial<HostState> = {}): HostState {
     takenAt: '2026-11-21T04:37:20.000Z',
     host: {hostname: 'host0', netns: null},
     versions: {ovs: '3.1.0', dpdk: 'DPDK 22.11.11', db: '8.3.1'},
-    ovs: {reachable: true, dpdkInitRequested: true, dpdkInitialized: true, otherConfig: {'dpdk-init': 'true', 'pmd-cpu-mask': '0x2', 'dpdk-lcore-mask': '0x1'}},
+    ovs: {reachable: true, dpdkInitRequested: true, dpdkInitialized: true, dpdkCompiled: true, netdevDatapath: true, otherConfig: {'dpdk-init': 'true', 'pmd-cpu-mask': '0x2', 'dpdk-lcore-mask': '0x1'}},
     bridges: [{name: 'ovsbr0', datapathType: 'netdev', ports: ['ovsbr0', 'dpdk0', 'vhost-user1'], otherConfig: {}}],
     ports: [
       port('ovsbr0', 'internal', {ofport: 65534, odpPort: 1, mac: '02:00:00:00:b0:00'}),

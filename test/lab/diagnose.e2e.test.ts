@@ -140,7 +140,7 @@ describe('diagnose on the lab (built CLI, real OVS-DPDK)', () => {
     const lines = run.stdout.split('\n')
     expect(lines[0]).toBe(`Traffic is bypassing DPDK: VM -> ovsbr0 (kernel) -> ${KERNEL_NIC}`)
     for (const id of BROKEN_LOAD_FINDINGS) expect(run.stdout).toContain(id)
-    expect(lines.filter((l) => l.trim() !== '').at(-1)).toMatch(/^CRITICAL: collected \d+\/\d+ sources/)
+    expect(lines.filter((l) => l.trim() !== "").slice(-2)).toEqual([expect.stringMatching(/^Sources: collected \d+\/\d+/), "Status: CRITICAL (exit 2)"])
   })
 
   it('hung ovs-vswitchd (SIGSTOP): diagnose returns, the appctl/ofctl sources time out and the report says so', async () => {

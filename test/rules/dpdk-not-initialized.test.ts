@@ -4,7 +4,7 @@ import {makeState, without} from '../helpers/factory.js'
 import {expectFires, expectQuiet, expectUnknown} from '../helpers/rule-tester.js'
 
 const ovs = (otherConfig: Record<string, string>, dpdkInitialized: boolean | null) =>
-  makeState({ovs: {reachable: true, dpdkInitRequested: null, dpdkInitialized, otherConfig}})
+  makeState({ovs: {reachable: true, dpdkInitRequested: null, dpdkInitialized, dpdkCompiled: true, netdevDatapath: true, otherConfig}})
 
 describe('dpdk-not-initialized', () => {
   it.each([

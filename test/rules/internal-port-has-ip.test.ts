@@ -32,9 +32,18 @@ describe('internal-port-has-ip', () => {
       severity: 'warning',
     },
     {
-      name: 'critical without forwarding when a static route points into the TAP',
+      // With forwarding off the kernel cannot route the VMs' traffic: the route carries the host's own.
+      name: 'warning with forwarding off even when a static route points into the TAP',
       state: {
         ...withOvsbr0Addresses(makeState(), '10.10.1.1/24'),
+        routes: [route('10.10.1.0/24', 'ovsbr0'), route('192.168.200.0/24', 'ovsbr0', {gateway: '10.10.1.254', protocol: 'static', scope: 'global'})],
+      },
+      severity: 'warning',
+    },
+    {
+      name: 'critical when forwarding is unknown and a static route points into the TAP',
+      state: {
+        ...withOvsbr0Addresses(makeState({ipv4Forwarding: null, sysctl: {}}), '10.10.1.1/24'),
         routes: [route('10.10.1.0/24', 'ovsbr0'), route('192.168.200.0/24', 'ovsbr0', {gateway: '10.10.1.254', protocol: 'static', scope: 'global'})],
       },
       severity: 'critical',

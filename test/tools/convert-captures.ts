@@ -265,11 +265,14 @@ export function readSample(folder: string, sampleName: string, capturedAt: strin
   }
   sources.push(pathSource('sysfs-stats', '/sys/class/net', statsRow, JSON.stringify(sysfsStats) + '\n'))
 
-  // ethtool -i for every interface the lab asked about, with its real exit code (dpdk0: 71).
+  // ethtool -i for the kernel interfaces the lab asked about. dpdk0 is a DPDK port, not a netdev
+  // (the lab's ethtool exited 71): dpdk-doctor's own collection never asks for it, nor does this.
   const drivers = new Map<string, string>()
+  const netdevs = new Set(details.map((d) => d.ifname))
   for (const r of rows) {
     if (!r.name.startsWith('ethtool-i-')) continue
     const ifname = r.name.slice('ethtool-i-'.length)
+    if (!netdevs.has(ifname)) continue
     const src = commandSource(`ethtool-i.${ifname}`, r)
     sources.push(src)
     const drv = /^driver: (\S+)$/m.exec(src.stdout)?.[1]
