@@ -46,8 +46,8 @@ const PORT_TABLES = ['ovsdb-bridge', 'ovsdb-port', 'ovsdb-interface'] as const
 export function unknownReason(state: HostState): string | null {
   if (state.ovs.reachable) return null
   const unread = PORT_TABLES.map((id) => [id, state.sources[id]] as const).filter(([, c]) => !c || c.status !== 'ok' || c.parseError)
-  if (unread.every(([, c]) => !c)) return 'OVS was not queried (no OVSDB sources in the capture)'
-  const [id, cov] = unread.find(([, c]) => c) ?? unread[0]!
+  if (unread.length === PORT_TABLES.length && unread.every(([, c]) => !c)) return 'OVS was not queried (no OVSDB sources in the capture)'
+  const [id, cov] = unread.find(([, c]) => c) ?? unread[0] ?? ['ovsdb-bridge', undefined]
   const table = `the OVSDB ${id.slice('ovsdb-'.length).replace(/^./, (c) => c.toUpperCase())} table`
   if (!cov) return `${table} is missing from the capture`
   if (cov.status === 'ok' && cov.parseError) return `${table} could not be parsed (${cov.parseError})`

@@ -44,6 +44,20 @@ describe('fix --from (plan only)', () => {
   })
 })
 
+describe('fix on a host it could not judge', () => {
+  it('OVS unreachable: says it could not judge and exits 3, in human and --json mode (was "Nothing to change", exit 0)', async () => {
+    const human = await cli(['fix', '--from', 'fixtures/bundles/ovs-down'])
+    expect(human.code).toBe(3)
+    expect(human.stdout).toContain('Could not judge the host, so nothing is planned (exit 3)')
+    expect(human.stdout).not.toContain('Nothing to change')
+    const json = await cli(['fix', '--from', 'fixtures/bundles/ovs-down', '--json'])
+    expect(json.code).toBe(3)
+    const plan = JSON.parse(json.stdout) as {steps: unknown[]; verdict: {kind: string; text: string}}
+    expect(plan.steps).toEqual([])
+    expect(plan.verdict.kind).toBe('unknown')
+  })
+})
+
 describe('consent (SAFETY C20) and exit codes that survive --json (C17)', () => {
   it('--apply with stdin not a terminal and no --yes: exit 15, the message names --yes', async () => {
     const r = await cli(['fix', '--apply'])
