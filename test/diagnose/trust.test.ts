@@ -88,6 +88,18 @@ describe('a host with no OVS userspace datapath', () => {
   })
 })
 
+describe('a DPDK host whose window has no VM traffic to measure against', () => {
+  it('does not call the busiest interface "the VM load": the bypass rules are unknown and the verdict UNKNOWN', () => {
+    const state = makeState({ports: makeState().ports.filter((p) => p.class !== 'vhost')})
+    const window = makeWindow({before: state, during: {...state, sample: 'during'}, load: null, paths: [path('enp65s0f0np0', 'kernel-nic', 5e9), path('dpdk0', 'dpdk', 0, 0), path('ovsbr0', 'internal', 0, 0)]})
+    window.attribution = {...window.attribution, reference: 'busiest', referenceBytes: 5e9, referencePackets: 3e6}
+    window.attribution.byClass['kernel-nic'].byteShare = 1
+    const {results, verdict} = judge(state, window)
+    expect(results.find((r) => r.ruleId === 'kernel-nic-carries-load')).toMatchObject({status: 'unknown', unknownCause: 'undecided'})
+    expect(verdict).toMatchObject({kind: 'unknown', exitCode: 3})
+  })
+})
+
 describe('the model reads the clues of a host without DPDK', () => {
   const capture = readCapture('fixtures/bundles/lab-broken-huge-load')
   const before = capture.samples[0]!
