@@ -268,6 +268,13 @@ export interface PmdPerfThread {
   txPackets: number | null
   txBatches: number | null
   pktsPerBatch: number | null
+  /**
+   * Busy and idle cycles (the counters pmd-stats-show prints as processing / idle cycles), derived:
+   * busy = Rx packets x "cycles/pkt" (busy cycles per packet, %.0f), else used cycles x busy %;
+   * idle = used - busy. Null when the thread prints no cycle lines (main thread).
+   */
+  busyCycles: number | null
+  idleCycles: number | null
 }
 
 export interface PmdPerf {
