@@ -135,6 +135,8 @@ export interface OvsBridge {
   /** "" (means system), "system" or "netdev". */
   datapathType: string
   portUuids: string[]
+  /** OpenFlow versions the bridge accepts ("OpenFlow13", ...); empty = OVS's default set. */
+  protocols: string[]
   otherConfig: Record<string, string>
   externalIds: Record<string, string>
 }
