@@ -9,9 +9,12 @@ interface ThreadHeader {
   coreId: number | null
 }
 
-/** "pmd thread numa_id 0 core_id 2:" / "main thread:" (numa_id and core_id are optional). */
+/**
+ * "pmd thread numa_id 0 core_id 2:" / "main thread:" (numa_id and core_id are optional). An id that
+ * is not a number (OVS's own tests print "<cleared>") is read as unknown, not as a missing block.
+ */
 function threadHeader(line: string): ThreadHeader | null {
-  const m = /^\s*(pmd|main) thread(?:\s+numa_id\s+(\d+))?(?:\s+core_id\s+(\d+))?\s*:\s*$/i.exec(line)
+  const m = /^\s*(pmd|main) thread(?:\s+numa_id\s+(\d+|<\w+>))?(?:\s+core_id\s+(\d+|<\w+>))?\s*:\s*$/i.exec(line)
   if (!m) return null
   return {kind: (m[1] ?? '').toLowerCase() === 'main' ? 'main' : 'pmd', numaId: toInt(m[2]), coreId: toInt(m[3])}
 }
