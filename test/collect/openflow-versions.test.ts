@@ -9,6 +9,7 @@ import {bridgeProtocolsOf, collectSample} from '../../src/collect/collect.js'
 import {bridgeSources, openflowVersionsArg} from '../../src/collect/sources.js'
 import {ReplayRunner, sourceIdForArgv} from '../../src/exec/replay-runner.js'
 import type {RunRequest, RunResult, Runner} from '../../src/exec/runner.js'
+import {isReadOnlyArgv} from '../../src/fix/read-only.js'
 
 const broken = readCapture('fixtures/bundles/lab-broken-huge-load')
 const target = {netns: null, ovsRundir: null}
@@ -53,6 +54,13 @@ describe('per-bridge ovs-ofctl sources', () => {
     expect(show!.argv).toEqual(['ovs-ofctl', '-t', '5', '-O', 'OpenFlow13,OpenFlow15', 'show', 'br-int'])
     expect(ports!.argv).toEqual(['ovs-ofctl', '-t', '5', '-O', 'OpenFlow13,OpenFlow15', 'dump-ports', 'br-int'])
     expect(bridgeSources('br-int')[2]!.argv).toEqual(['ovs-ofctl', '-t', '5', 'dump-ports', 'br-int'])
+  })
+  it('stay in fix plan mode\'s read-only allow-list (the -O value is not the verb)', () => {
+    for (const spec of bridgeSources('br-int', ['OpenFlow13', 'OpenFlow15']).filter((s) => s.argv?.[0] === 'ovs-ofctl')) {
+      expect(isReadOnlyArgv(spec.argv!), spec.id).toBe(true)
+    }
+    expect(isReadOnlyArgv(['ovs-ofctl', '-O', 'OpenFlow13', 'add-flow', 'br-int', 'actions=drop'])).toBe(false)
+    expect(isReadOnlyArgv(['ovs-ofctl', '-O', 'OpenFlow13', 'del-flows', 'br-int'])).toBe(false)
   })
   it('map back to their source ids when replayed', () => {
     expect(sourceIdForArgv(['ovs-ofctl', '-t', '5', '-O', 'OpenFlow13', 'dump-ports', 'br-int'])).toBe('ofctl-ports.br-int')
