@@ -6,6 +6,7 @@
 import {readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {bridgeSources} from '../../src/collect/sources.js'
 import {parseSource} from '../../src/parsers/index.js'
 import type {DpctlShow, DpifShow, EthtoolInfo, FdbEntry, OfctlPortStats, OfctlShowPort, PmdRxqShow, PmdStats} from '../../src/parsers/types.js'
 import {parseBridges, parseInterfaces, parseOpenVswitch} from '../../src/parsers/ovsdb.js'
@@ -74,6 +75,16 @@ const CASES: Record<string, (file: string) => void> = {
     expect(bridges.map((b) => [b.name, b.datapathType])).toEqual([['br-int', 'enp0s9'], ['br-tun', '']])
     expect(bridges[0]!.protocols).toEqual(['OpenFlow11', 'OpenFlow11', 'OpenFlow12', 'OpenFlow13'])
     expect(bridges[0]!.otherConfig).toEqual({'disable-in-band': 'true', 'mac-table-size': '2048'})
+  },
+  'ovs-vsctl-list/ryu-cert-of14-only-netdev-bridge.txt': (f) => {
+    const [bridge] = valueOf(parseBridges(vsctl(f)))
+    expect(bridge).toMatchObject({name: 'br0', datapathType: 'netdev', protocols: ['OpenFlow14']})
+    // An OpenFlow 1.4-only bridge: ovs-ofctl's default 1.0 would fail "version negotiation failed".
+    expect(bridgeSources(bridge!.name, bridge!.protocols).map((s) => s.argv)).toEqual([
+      ['ovs-appctl', '-T', '5', 'fdb/show', 'br0'],
+      ['ovs-ofctl', '-t', '5', '-O', 'OpenFlow14', 'show', 'br0'],
+      ['ovs-ofctl', '-t', '5', '-O', 'OpenFlow14', 'dump-ports', 'br0'],
+    ])
   },
   'ovs-vsctl-show/hotsos-ovs2.13-show.txt': (f) => {
     const tree = vsctlShowTree(text(f))
