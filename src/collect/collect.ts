@@ -14,7 +14,7 @@ import {parseBridges} from '../parsers/ovsdb.js'
 import {parseSysfsNet} from '../parsers/sysfs.js'
 import {isValidIfname} from '../util/names.js'
 import {netnsReaderArgv, readInProcess} from './readers.js'
-import {bridgeSources, ethtoolSource, OVS_TOOL_TIMEOUT_S, STATIC_SOURCES} from './sources.js'
+import {bridgeSources, ethtoolSource, isOfctlSource, OVS_TOOL_TIMEOUT_S, STATIC_SOURCES} from './sources.js'
 import type {CollectTarget, SourceSpec} from './sources.js'
 
 export interface CollectOptions {
@@ -142,6 +142,14 @@ function bridgeNames(result: SourceResult): string[] {
   return parsed.value.map((b) => b.name).filter((name) => isValidIfname(name))
 }
 
+/** Each bridge's `protocols` column from an ovsdb-bridge result (validated again where argv is built). */
+function bridgeProtocols(result: SourceResult): Record<string, string[]> {
+  if (result.status !== 'ok') return {}
+  const parsed = parseBridges(result.stdout)
+  if (!parsed.ok) return {}
+  return Object.fromEntries(parsed.value.map((b) => [b.name, b.protocols]))
+}
+
 /** NICs worth `ethtool -i`: interfaces backed by a PCI device. */
 function nicNames(result: SourceResult): string[] {
   if (result.status !== 'ok') return []
@@ -171,7 +179,15 @@ export interface CollectedSample {
  */
 export async function collectSample(
   name: string,
-  opts: CollectOptions & {live?: boolean; knownBridges?: string[]; slow?: SlowPolicy; skip?: readonly string[]; extraLive?: readonly string[]},
+  opts: CollectOptions & {
+    live?: boolean
+    knownBridges?: string[]
+    /** The known bridges' OpenFlow versions (bridgeProtocolsOf the full sample), for ovs-ofctl's -O. */
+    knownProtocols?: Readonly<Record<string, readonly string[]>>
+    slow?: SlowPolicy
+    skip?: readonly string[]
+    extraLive?: readonly string[]
+  },
 ): Promise<CollectedSample> {
   const started = Date.now()
   const sample: Sample = {name, takenAt: new Date(started).toISOString(), sources: {}}
@@ -206,17 +222,23 @@ export async function collectSample(
     }
   }
 
-  const bridgeSpecs = (bridges: string[]) => bridges.flatMap((b) => bridgeSources(b)).filter((s) => (!opts.live || s.live) && !skipped(s))
+  const bridgeSpecs = (bridges: string[], protocols: Readonly<Record<string, readonly string[]>>) =>
+    bridges.flatMap((b) => bridgeSources(b, protocols[b] ?? [])).filter((s) => (!opts.live || s.live) && !skipped(s))
   const followUps: Array<Promise<unknown>> = []
   if (opts.live && opts.knownBridges) {
-    followUps.push(Promise.all(bridgeSpecs(opts.knownBridges).map((s) => run(s))))
+    followUps.push(Promise.all(bridgeSpecs(opts.knownBridges, opts.knownProtocols ?? {}).map((s) => run(s))))
   } else if (!opts.live) {
-    // Start the per-bridge sources at once for the bridges vswitchd has management sockets for,
-    // rather than after ovsdb-bridge answers; OVSDB then adds any bridge the run dir did not show.
+    // Start fdb/show at once for the bridges vswitchd has management sockets for, rather than
+    // after ovsdb-bridge answers; ovs-ofctl waits for the Bridge rows (their OpenFlow versions),
+    // and OVSDB adds any bridge the run dir did not show.
     const early = bridgesInRundir(opts.target)
     followUps.push(
-      Promise.all(bridgeSpecs(early).map((s) => run(s))),
-      running.get('ovsdb-bridge')!.then((r) => Promise.all(bridgeSpecs(bridgeNames(r).filter((b) => !early.includes(b))).map((s) => run(s)))),
+      Promise.all(bridgeSpecs(early, {}).filter((s) => !isOfctlSource(s)).map((s) => run(s))),
+      running.get('ovsdb-bridge')!.then((r) => {
+        const protocols = bridgeProtocols(r)
+        const later = bridgeNames(r).filter((b) => !early.includes(b))
+        return Promise.all([...bridgeSpecs(early, protocols).filter((s) => isOfctlSource(s)), ...bridgeSpecs(later, protocols)].map((s) => run(s)))
+      }),
       running.get('sysfs-net')!.then((r) => Promise.all(nicNames(r).map((n) => run(ethtoolSource(n))))),
     )
   }
@@ -237,4 +259,10 @@ export async function collectSample(
 export function bridgesOf(sample: Sample): string[] {
   const r = sample.sources['ovsdb-bridge']
   return r ? bridgeNames(r) : []
+}
+
+/** The bridges' OpenFlow versions found in a full sample, for live samples that follow it. */
+export function bridgeProtocolsOf(sample: Sample): Record<string, string[]> {
+  const r = sample.sources['ovsdb-bridge']
+  return r ? bridgeProtocols(r) : {}
 }

@@ -77,13 +77,35 @@ export const STATIC_SOURCES: readonly SourceSpec[] = [
   {id: 'cmdline', side: 'proc', reader: 'file', path: '/proc/cmdline', live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
 ]
 
-/** Per-bridge sources, once the bridge names are known. */
-export function bridgeSources(bridge: string): SourceSpec[] {
+/** The OpenFlow version names ovs-ofctl's -O accepts, oldest first: nothing else reaches argv. */
+export const OPENFLOW_VERSIONS = ['OpenFlow10', 'OpenFlow11', 'OpenFlow12', 'OpenFlow13', 'OpenFlow14', 'OpenFlow15'] as const
+
+/**
+ * ovs-ofctl's `-O` value for a bridge's `protocols` column, or null to leave ovs-ofctl at its
+ * default (OpenFlow 1.0). ovs-ofctl speaks only 1.0 unless told, and fails "version negotiation
+ * failed" on a bridge that allows only 1.3+ (OVN, Sunbeam). An empty column means OVS's default
+ * set, which includes 1.0: no -O then, so such bridges keep the output they gave so far. Names
+ * outside the allow-list are dropped (the column comes from the host).
+ */
+export function openflowVersionsArg(protocols: readonly string[]): string | null {
+  const allowed = OPENFLOW_VERSIONS.filter((v) => protocols.includes(v))
+  return allowed.length > 0 ? allowed.join(',') : null
+}
+
+/** Per-bridge sources, once the bridge names (and, for ovs-ofctl, the Bridge row's protocols) are known. */
+export function bridgeSources(bridge: string, protocols: readonly string[] = []): SourceSpec[] {
+  const versions = openflowVersionsArg(protocols)
+  const negotiate = versions === null ? [] : ['-O', versions]
   return [
     {id: `fdb.${bridge}`, side: 'ovs', ...appctl('fdb/show', bridge), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
-    {id: `ofctl-show.${bridge}`, side: 'ovs', argv: ofctl('show', bridge), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
-    {id: `ofctl-ports.${bridge}`, side: 'ovs', argv: ofctl('dump-ports', bridge), live: true, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+    {id: `ofctl-show.${bridge}`, side: 'ovs', argv: ofctl(...negotiate, 'show', bridge), live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+    {id: `ofctl-ports.${bridge}`, side: 'ovs', argv: ofctl(...negotiate, 'dump-ports', bridge), live: true, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
   ]
+}
+
+/** Whether a per-bridge source runs ovs-ofctl (and so needs the bridge's OpenFlow versions). */
+export function isOfctlSource(spec: SourceSpec): boolean {
+  return spec.argv?.[0] === 'ovs-ofctl'
 }
 
 /** Per-interface ethtool -i, for the NICs that matter (physical, or the kernel twin of a DPDK port). */

@@ -8,7 +8,7 @@ import {readFileSync} from 'node:fs'
 import {hostname, release} from 'node:os'
 import type {Capture, CaptureManifest, HostInfo, LoadRecord, Sample} from '../capture/types.js'
 import {CAPTURE_FORMAT, CAPTURE_VERSION} from '../capture/types.js'
-import {bridgesOf, collectSample} from '../collect/collect.js'
+import {bridgeProtocolsOf, bridgesOf, collectSample} from '../collect/collect.js'
 import type {CollectTarget} from '../collect/sources.js'
 import {DoctorError} from '../errors.js'
 import type {Runner, RunResult} from '../exec/runner.js'
@@ -78,6 +78,7 @@ export async function captureLive(opts: LiveOptions): Promise<Capture> {
 
   if (windowed) {
     const bridges = bridgesOf(before.sample)
+    const protocols = bridgeProtocolsOf(before.sample)
     const started = Date.now()
     let loadRun: Promise<RunResult> | null = null
     let loadDone = false
@@ -98,7 +99,7 @@ export async function captureLive(opts: LiveOptions): Promise<Capture> {
       if (finished()) break
       n++
       const name = n === 1 ? 'during' : `during-${n}`
-      const live = await collectSample(name, {...collect, live: true, knownBridges: bridges})
+      const live = await collectSample(name, {...collect, live: true, knownBridges: bridges, knownProtocols: protocols})
       samples.push(live.sample)
       const elapsed = (Date.now() - started) / 1000
       progress(`sampled live counters (${n}); ${expected ? `${Math.max(0, expected - elapsed).toFixed(0)} s left` : `${elapsed.toFixed(0)} s elapsed`}`)

@@ -23,7 +23,8 @@ export function sourceIdForArgv(argv: string[]): string | null {
   const fixed = STATIC_SOURCES.find((s) => s.argv && same(s.argv, plain))
   if (fixed) return fixed.id
   const last = plain[plain.length - 1] ?? ''
-  const perBridge = bridgeSources(last).find((s) => s.argv && same(s.argv, plain))
+  const versions = plain[0] === 'ovs-ofctl' && plain.includes('-O') ? (plain[plain.indexOf('-O') + 1] ?? '').split(',') : []
+  const perBridge = bridgeSources(last, versions).find((s) => s.argv && same(s.argv, plain))
   if (perBridge) return perBridge.id
   const ethtool = ethtoolSource(last)
   if (ethtool.argv && same(ethtool.argv, plain)) return ethtool.id

@@ -43,7 +43,8 @@ export function isReadOnlyArgv(argv: readonly string[]): boolean {
       return ['dpif/show', 'dpctl/show', 'dpif-netdev/pmd-stats-show', 'dpif-netdev/pmd-perf-show', 'dpif-netdev/pmd-rxq-show', 'fdb/show'].includes(words[0] ?? '')
     }
     case 'ovs-ofctl': {
-      const words = rest.filter((x, i) => !x.startsWith('-') && rest[i - 1] !== '-t')
+      // -t takes seconds, -O the OpenFlow versions (collect/sources.ts negotiates with the bridge's).
+      const words = rest.filter((x, i) => !x.startsWith('-') && rest[i - 1] !== '-t' && rest[i - 1] !== '-O')
       return ['show', 'dump-ports'].includes(words[0] ?? '')
     }
     case 'ethtool':

@@ -346,8 +346,9 @@ function buildPmds(read: SampleReader): {pmds: PmdThreadState[]; mainThreadPacke
       numaId: k.numaId,
       coreId: k.coreId,
       packets: s?.packetsReceived ?? perf?.rxPackets ?? null,
-      idleCycles: s?.idleCycles ?? null,
-      processingCycles: s?.processingCycles ?? null,
+      // Cycles from pmd-perf-show only when pmd-stats-show has no such thread (the same counters).
+      idleCycles: s ? s.idleCycles : (perf?.idleCycles ?? null),
+      processingCycles: s ? s.processingCycles : (perf?.busyCycles ?? null),
       busyPct: s?.busyPct ?? perf?.busyPct ?? null,
       isolated: rxq?.isolated ?? null,
       rxqs: rxq?.rxqs ?? [],

@@ -81,12 +81,13 @@ export function parseOfctlPorts(text: string): ParseResult<OfctlPortStats[]> {
         if (/^rx\b/i.test(rest)) current.rx = counters(rest.slice(2))
         continue
       }
-      const direction = /^\s*(rx|tx)\s+(.*)$/i.exec(line)
+      // "rx pkts=..." only: OF1.4+ adds "rx rfc2819 64_packets=..." lines that are not the port's totals.
+      const direction = /^\s*(rx|tx)\s+(pkts=.*)$/i.exec(line)
       if (direction && current !== null) {
         if ((direction[1] ?? '').toLowerCase() === 'rx') current.rx = counters(direction[2] ?? '')
         else current.tx = counters(direction[2] ?? '')
       }
-      // "duration=12.345s" (OpenFlow 1.3+) and anything else: not needed.
+      // "duration=12.345s" (OpenFlow 1.3+), "CUSTOM Statistics" (OF1.4+) and anything else: not needed.
     }
     if (!sawReply && stats.length === 0) return fail('ofctl dump-ports: no OFPST_PORT reply and no port line')
     return ok(stats, warnings)

@@ -234,6 +234,7 @@ export function parseBridges(text: string): ParseResult<OvsBridge[]> {
     name,
     datapathType: optionalString(cell('datapath_type')) ?? '',
     portUuids: stringList(cell('ports')),
+    protocols: stringList(cell('protocols')),
     otherConfig: stringMap(cell('other_config')),
     externalIds: stringMap(cell('external_ids')),
   }))

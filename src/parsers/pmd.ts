@@ -9,9 +9,12 @@ interface ThreadHeader {
   coreId: number | null
 }
 
-/** "pmd thread numa_id 0 core_id 2:" / "main thread:" (numa_id and core_id are optional). */
+/**
+ * "pmd thread numa_id 0 core_id 2:" / "main thread:" (numa_id and core_id are optional). An id that
+ * is not a number (OVS's own tests print "<cleared>") is read as unknown, not as a missing block.
+ */
 function threadHeader(line: string): ThreadHeader | null {
-  const m = /^\s*(pmd|main) thread(?:\s+numa_id\s+(\d+))?(?:\s+core_id\s+(\d+))?\s*:\s*$/i.exec(line)
+  const m = /^\s*(pmd|main) thread(?:\s+numa_id\s+(\d+|<\w+>))?(?:\s+core_id\s+(\d+|<\w+>))?\s*:\s*$/i.exec(line)
   if (!m) return null
   return {kind: (m[1] ?? '').toLowerCase() === 'main' ? 'main' : 'pmd', numaId: toInt(m[2]), coreId: toInt(m[3])}
 }
@@ -74,6 +77,12 @@ export function parsePmdStats(text: string): ParseResult<PmdStats> {
         thread.missWithSuccessUpcall = thread.lost === null ? miss : Math.max(0, miss - thread.lost)
         thread.missWithFailedUpcall = thread.lost
       }
+      // OVS <= 2.8 prints no "packets received:": every received packet is an EMC hit, a megaflow
+      // hit or a miss (lost ones included), so their sum is the count (dpif-netdev.c 2.6-2.8).
+      const {emcHits, megaflowHits} = thread
+      if (thread.packetsReceived === null && miss !== null && emcHits !== null && megaflowHits !== null) {
+        thread.packetsReceived = emcHits + megaflowHits + miss
+      }
       const {idleCycles: idle, processingCycles: busy} = thread
       if (idle !== null && busy !== null && idle + busy > 0) thread.busyPct = round2((busy / (idle + busy)) * 100)
     }
@@ -118,8 +127,10 @@ function perfAsStats(text: string): ParseResult<PmdStats> {
     missWithFailedUpcall: t.lostUpcalls,
     lost: null,
     avgPacketsPerOutputBatch: t.pktsPerBatch,
-    idleCycles: null,
-    processingCycles: null,
+    // OVS 4.0 prints no idle / processing cycle lines; the same counters come from the perf
+    // figures, so the window's busy % (a delta of cycles) works as on older versions.
+    idleCycles: t.idleCycles,
+    processingCycles: t.busyCycles,
     busyPct: t.busyPct,
   }))
   return ok({format: 'pmd-perf-alias', threads}, perf.warnings)
@@ -167,7 +178,22 @@ function emptyPerfThread(header: ThreadHeader): PmdPerfThread {
     txPackets: null,
     txBatches: null,
     pktsPerBatch: null,
+    busyCycles: null,
+    idleCycles: null,
   }
+}
+
+/** Busy / idle cycles of a pmd-perf-show thread (see PmdPerfThread.busyCycles). */
+function deriveCycles(thread: PmdPerfThread, cyclesPerRxPacket: number | null): void {
+  const used = thread.usedTscCycles
+  if (used === null) return
+  let busy: number | null = null
+  if (thread.rxPackets !== null && thread.rxPackets > 0 && cyclesPerRxPacket !== null) busy = thread.rxPackets * cyclesPerRxPacket
+  else if (thread.rxPackets === 0) busy = 0
+  else if (thread.busyPct !== null) busy = (used * thread.busyPct) / 100
+  if (busy === null) return
+  thread.busyCycles = Math.round(Math.min(used, busy))
+  thread.idleCycles = used - thread.busyCycles
 }
 
 export function parsePmdPerf(text: string): ParseResult<PmdPerf> {
@@ -176,6 +202,7 @@ export function parsePmdPerf(text: string): ParseResult<PmdPerf> {
     const threads: PmdPerfThread[] = []
     let measurementDurationS: number | null = null
     let thread: PmdPerfThread | null = null
+    const cyclesPerRxPacket = new Map<PmdPerfThread, number>()
     for (const line of lines(text)) {
       if (line.trim() === '') continue
       const header = threadHeader(line)
@@ -207,11 +234,16 @@ export function parsePmdPerf(text: string): ParseResult<PmdPerf> {
         const pct = /\(\s*([\d.]+)\s*%/.exec(value)
         thread.busyPct = pct ? leadingNumber(pct[1] ?? '') : null
       }
+      if (field === 'rxPackets') {
+        const perPacket = /,\s*([\d.]+)\s*cycles\/pkt/i.exec(value)
+        if (perPacket) cyclesPerRxPacket.set(thread, Number(perPacket[1]))
+      }
       if (field === 'txBatches') {
         const perBatch = /\(\s*([\d.]+)\s*pkts\/batch/i.exec(value)
         thread.pktsPerBatch = perBatch ? leadingNumber(perBatch[1] ?? '') : null
       }
     }
+    for (const t of threads) deriveCycles(t, cyclesPerRxPacket.get(t) ?? null)
     if (threads.length === 0) {
       if (measurementDurationS !== null) warnings.push('no PMD thread in the reply')
       else return fail('pmd-perf-show: no thread block and no "Measurement duration:" line')

@@ -135,6 +135,8 @@ export interface OvsBridge {
   /** "" (means system), "system" or "netdev". */
   datapathType: string
   portUuids: string[]
+  /** OpenFlow versions the bridge accepts ("OpenFlow13", ...); empty = OVS's default set. */
+  protocols: string[]
   otherConfig: Record<string, string>
   externalIds: Record<string, string>
 }
@@ -268,6 +270,13 @@ export interface PmdPerfThread {
   txPackets: number | null
   txBatches: number | null
   pktsPerBatch: number | null
+  /**
+   * Busy and idle cycles (the counters pmd-stats-show prints as processing / idle cycles), derived:
+   * busy = Rx packets x "cycles/pkt" (busy cycles per packet, %.0f), else used cycles x busy %;
+   * idle = used - busy. Null when the thread prints no cycle lines (main thread).
+   */
+  busyCycles: number | null
+  idleCycles: number | null
 }
 
 export interface PmdPerf {
