@@ -93,7 +93,7 @@ class RecordingReplay implements Runner {
 /** A rule that suggests exactly one action, so each kind goes through plan mode on its own. */
 function ruleFor(action: FixAction): Rule {
   return defineRule({
-    meta: {id: `test-${action.kind}`, title: action.kind, severity: 'critical', group: 'kernel-bypass', kind: 'snapshot', rationale: '', inputs: [], thresholds: {}, remediation: '', field: 'T'},
+    meta: {id: `test-${action.kind}`, title: action.kind, severity: 'critical', group: 'kernel-bypass', kind: 'snapshot', rationale: '', inputs: [], thresholds: {}, remediation: '', field: 'T', appliesTo: 'test hosts'},
     check: () => ({findings: [{subject: 'ovsbr0', message: action.kind, evidence: {}, fixes: [action]}]}),
   })
 }
