@@ -41,6 +41,8 @@ export const LAB_PACKAGES = [
   'openvswitch-switch-dpdk', 'openvswitch-common', 'dpdk', 'dpdk-dev',
   'librte-net-af-packet23', 'librte-net-tap23', 'librte-net-virtio23', 'librte-net-vhost23', 'librte-mempool-ring23',
   'iperf3', 'ethtool', 'iproute2', 'iputils-ping', 'procps', 'pciutils', 'bsdextrautils', 'python3', 'tmux',
+  // The fleet engines test/engines/ runs for real (promtool, node_exporter, ansible).
+  'prometheus', 'prometheus-node-exporter', 'ansible-core',
 ]
 
 // ---------------------------------------------------------------------------------------------
