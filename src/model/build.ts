@@ -382,12 +382,17 @@ function netdevDatapathRunning(sample: Sample, pmdCount: number, mainThreadPacke
   return pmdCount > 0 || mainThreadPackets !== null ? true : null
 }
 
-/** dpdk_version "none" is what an OVS built without DPDK writes (lib/dpdk-stub.c), not a version. */
+/**
+ * dpdk_version "none" is what an OVS built without DPDK writes (lib/dpdk-stub.c), not a version; a
+ * real version string means DPDK is compiled in. iface_types lists "dpdk" only once DPDK is
+ * initialised, so its absence says nothing about the build (OVS 3.5 + DPDK 24.11, not initialised).
+ */
 function dpdkCompiled(ovs: OvsOpenVswitch | null): boolean | null {
   if (!ovs) return null
-  if (ovs.dpdkVersion !== null && ovs.dpdkVersion.trim().toLowerCase() === 'none') return false
-  if (ovs.ifaceTypes.length > 0) return ovs.ifaceTypes.includes('dpdk')
-  return ovs.dpdkVersion !== null ? true : null
+  const version = ovs.dpdkVersion?.trim() ?? ''
+  if (version.toLowerCase() === 'none') return false
+  if (version !== '' || ovs.ifaceTypes.includes('dpdk')) return true
+  return null
 }
 
 export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' | 'netns'>): HostState {

@@ -113,6 +113,18 @@ describe('the model reads the clues of a host without DPDK', () => {
     expect(buildHostState(before, capture.manifest.host).ovs.dpdkCompiled).toBe(true)
   })
 
+  it('a real dpdk_version with no "dpdk" in iface_types is DPDK compiled in, not initialised', () => {
+    // As an OVS 3.5.2 + DPDK 24.11.2 OpenShift node printed it (dpdk_initialized false): OVS
+    // registers the DPDK interface types only at init, so iface_types cannot tell the build.
+    const sample = edited('ovsdb-open_vswitch', (r) => ({
+      ...r,
+      stdout: r.stdout.replace('"dpdk","dpdkvhostuser","dpdkvhostuserclient",', '').replace(/"dpdk_initialized",true|true(?=,"DPDK 22)/, (m) => m.replace('true', 'false')),
+    }))
+    const state = buildHostState(sample, capture.manifest.host)
+    expect(state.ovs.dpdkCompiled).toBe(true)
+    expect(state.versions.dpdk).toBe('DPDK 22.11.11')
+  })
+
   it('"please specify an existing datapath" from the PMD commands means no netdev datapath runs', () => {
     const sample = edited('pmd-stats', (r) => ({...r, status: 'error', exitCode: 2, stdout: '', stderr: 'please specify an existing datapath\novs-appctl: ovs-vswitchd: server returned an error\n'}))
     expect(buildHostState(sample, capture.manifest.host).ovs.netdevDatapath).toBe(false)
