@@ -20,6 +20,8 @@ export interface RunRequest {
   stdin?: Readable
   /** Keep no copy of stdout (a long-lived command read through onStdout). */
   discardStdout?: boolean
+  /** Most stdout kept, in characters (default STDOUT_LIMIT); a command writing more is ended and fails. */
+  maxStdout?: number
 }
 
 export interface RunResult {
@@ -35,6 +37,8 @@ export interface RunResult {
   durationMs: number
   /** Spawn failure or other runner-level error, in words. */
   error: string | null
+  /** The command wrote more than the limit: it was ended and its output dropped. */
+  overLimit?: boolean
 }
 
 export interface Runner {
@@ -43,6 +47,13 @@ export interface Runner {
 
 /** PATH for children: system directories only, so a stray `ip` in the caller's PATH is never used. */
 export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+
+/**
+ * The most stdout kept of one command (64 Mi characters, as the unixctl client's 64 MB): the
+ * largest real output, a 10,000-port host's OVSDB Interface table, is 26 MB. stderr: 4 Mi.
+ */
+export const STDOUT_LIMIT = 64 * 1024 * 1024
+const STDERR_LIMIT = 4 * 1024 * 1024
 
 /** Grace between SIGTERM and SIGKILL of a timed-out process group. */
 const KILL_GRACE_MS = 500
@@ -95,7 +106,7 @@ export class HostRunner implements Runner {
       extendEnv: false,
       encoding: 'utf8',
       stripFinalNewline: false,
-      maxBuffer: 64 * 1024 * 1024,
+      maxBuffer: {stdout: request.maxStdout ?? STDOUT_LIMIT, stderr: STDERR_LIMIT},
     })
     const pid = child.pid
     if (request.stdin && child.stdin) {
@@ -147,6 +158,13 @@ export class HostRunner implements Runner {
       return {argv: request.argv, stdout: '', stderr: '', exitCode: null, signal: 'SIGKILL', timedOut, notFound: false, startedAt, durationMs, error: aborted ? 'aborted' : null}
     }
     const result = outcome
+    if (result.isMaxBuffer) {
+      // execa ends only the direct child: end the group, and keep none of a cut output.
+      killGroup(pid, 'SIGKILL')
+      const limit = request.maxStdout ?? STDOUT_LIMIT
+      const which = typeof result.stdout === 'string' && result.stdout.length >= limit ? `stdout over the limit of ${limit} characters` : `stderr over the limit of ${STDERR_LIMIT} characters`
+      return {argv: request.argv, stdout: '', stderr: '', exitCode: null, signal: 'SIGKILL', timedOut, notFound: false, startedAt, durationMs, error: `${which}: the command was ended and its output dropped`, overLimit: true}
+    }
     const code = (result as {code?: string}).code
     const notFound = code === 'ENOENT'
     return {
@@ -176,6 +194,7 @@ export function statusOf(result: RunResult): {status: SourceStatus; reason: stri
     return {status: 'timeout', reason: `${result.argv[0] ?? 'the command'} gave up waiting for an answer (its own timeout, SIGALRM)`}
   }
   if (result.error === 'aborted') return {status: 'skipped', reason: 'interrupted'}
+  if (result.overLimit) return {status: 'error', reason: result.error ?? 'output over the limit'}
   if (result.exitCode === 0) return {status: 'ok', reason: null}
   const firstLine = (result.stderr.trim().split('\n')[0] ?? '').slice(0, 200) || null
   if (result.exitCode === 126 || PERMISSION_PATTERNS.some((p) => p.test(result.stderr))) {
