@@ -9,10 +9,15 @@ import {closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpath
 import type {Stats} from 'node:fs'
 import {isAbsolute, join, normalize, sep} from 'node:path'
 
-/** 256 MiB a file: the 10,000-port host's largest output is 26 MB. */
-export const FILE_LIMIT = 256 * 1024 * 1024
-/** 1 GiB for all the files of one bundle together. */
-export const BUNDLE_LIMIT = 1024 * 1024 * 1024
+/**
+ * 64 MiB a file: live collection keeps at most 64 Mi characters of a command's stdout (runner.ts,
+ * and the unixctl client's 64 MB), so a bundle dpdk-doctor wrote never holds a larger output; the
+ * 10,000-port host's largest is 26 MB. Not the 256 MiB first proposed: JSON.parse of a hostile
+ * array of tiny values costs ~15 times its size in memory, and 256 MiB of it exhausts the heap.
+ */
+export const FILE_LIMIT = 64 * 1024 * 1024
+/** 512 MiB for all the files of one bundle together (a long watch recording of the large host). */
+export const BUNDLE_LIMIT = 512 * 1024 * 1024
 
 export type BundleRead = {kind: 'ok'; text: string} | {kind: 'missing'} | {kind: 'refused'; reason: string}
 

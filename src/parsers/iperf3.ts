@@ -2,7 +2,7 @@
 
 import {parseIperf3Text} from './iperf3-text.js'
 import type {LoadResult, ParseResult} from './types.js'
-import {fail, guard, isRecord, num, ok, parseJson, str} from './util.js'
+import {fail, guard, isRecord, num, ok, parseJson, str, warningList} from './util.js'
 
 function get(value: unknown, ...path: Array<string | number>): unknown {
   let current = value
@@ -27,7 +27,7 @@ export function parseIperf3(text: string): ParseResult<LoadResult> {
     }
     const json = parsed.value
     if (!isRecord(json)) return fail('iperf3: expected a JSON object')
-    const warnings: string[] = []
+    const warnings = warningList()
 
     const intervals: LoadResult['intervals'] = []
     const rawIntervals = get(json, 'intervals')

@@ -13,7 +13,7 @@ import type {
   OvsdbRow,
   ParseResult,
 } from './types.js'
-import {fail, guard, isRecord, ok, parseJson} from './util.js'
+import {fail, guard, isRecord, ok, parseJson, warningList} from './util.js'
 
 // ---------------------------------------------------------------- JSON tables
 
@@ -87,7 +87,7 @@ function readTable(text: string): ParseResult<JsonTable> {
   }
   const headings = table.headings
   if (!headings.every((h): h is string => typeof h === 'string')) return fail('ovsdb: headings are not strings')
-  const warnings: string[] = []
+  const warnings = warningList()
   const rows: unknown[][] = []
   for (const [i, data] of table.data.entries()) {
     if (!Array.isArray(data) || data.length !== headings.length) {
