@@ -106,7 +106,8 @@ export class HostRunner implements Runner {
       extendEnv: false,
       encoding: 'utf8',
       stripFinalNewline: false,
-      maxBuffer: {stdout: request.maxStdout ?? STDOUT_LIMIT, stderr: STDERR_LIMIT},
+      // A little over our own count (below), so execa's limit only ever catches stderr.
+      maxBuffer: {stdout: (request.maxStdout ?? STDOUT_LIMIT) + 1024 * 1024, stderr: STDERR_LIMIT},
     })
     const pid = child.pid
     if (request.stdin && child.stdin) {
@@ -121,6 +122,18 @@ export class HostRunner implements Runner {
 
     let timedOut = false
     let aborted = false
+    // Counted here, not left to execa's maxBuffer: it ends only the direct child, and a grandchild
+    // holding the pipe would keep the run pending until the deadline.
+    const stdoutLimit = request.maxStdout ?? STDOUT_LIMIT
+    let overLimit = false
+    let stdoutBytes = 0
+    child.stdout?.on('data', (data: Buffer | string) => {
+      stdoutBytes += typeof data === 'string' ? data.length : data.byteLength
+      if (stdoutBytes > stdoutLimit && !overLimit) {
+        overLimit = true
+        killGroup(pid, 'SIGKILL')
+      }
+    })
     let escalate: NodeJS.Timeout | undefined
     const end = () => {
       killGroup(pid, 'SIGTERM')
@@ -139,7 +152,7 @@ export class HostRunner implements Runner {
     // After a kill, do not wait for pipes that an escaped grandchild may still hold.
     const giveUp = new Promise<'gave-up'>((resolve) => {
       const check = setInterval(() => {
-        if ((timedOut || aborted) && Date.now() - started > request.timeoutMs + 2 * KILL_GRACE_MS) {
+        if ((overLimit && Date.now() - started > 2 * KILL_GRACE_MS) || ((timedOut || aborted) && Date.now() - started > request.timeoutMs + 2 * KILL_GRACE_MS)) {
           clearInterval(check)
           resolve('gave-up')
         }
@@ -153,18 +166,17 @@ export class HostRunner implements Runner {
     request.signal?.removeEventListener('abort', onAbort)
     const durationMs = Date.now() - started
 
+    if (overLimit || (outcome !== 'gave-up' && outcome.isMaxBuffer)) {
+      // The whole group ends, and none of a cut output is kept.
+      killGroup(pid, 'SIGKILL')
+      const which = overLimit || (outcome !== 'gave-up' && typeof outcome.stdout === 'string' && outcome.stdout.length >= stdoutLimit) ? `stdout over the limit of ${stdoutLimit} characters` : `stderr over the limit of ${STDERR_LIMIT} characters`
+      return {argv: request.argv, stdout: '', stderr: '', exitCode: null, signal: 'SIGKILL', timedOut: false, notFound: false, startedAt, durationMs, error: `${which}: the command was ended and its output dropped`, overLimit: true}
+    }
     if (outcome === 'gave-up') {
       killGroup(pid, 'SIGKILL')
       return {argv: request.argv, stdout: '', stderr: '', exitCode: null, signal: 'SIGKILL', timedOut, notFound: false, startedAt, durationMs, error: aborted ? 'aborted' : null}
     }
     const result = outcome
-    if (result.isMaxBuffer) {
-      // execa ends only the direct child: end the group, and keep none of a cut output.
-      killGroup(pid, 'SIGKILL')
-      const limit = request.maxStdout ?? STDOUT_LIMIT
-      const which = typeof result.stdout === 'string' && result.stdout.length >= limit ? `stdout over the limit of ${limit} characters` : `stderr over the limit of ${STDERR_LIMIT} characters`
-      return {argv: request.argv, stdout: '', stderr: '', exitCode: null, signal: 'SIGKILL', timedOut, notFound: false, startedAt, durationMs, error: `${which}: the command was ended and its output dropped`, overLimit: true}
-    }
     const code = (result as {code?: string}).code
     const notFound = code === 'ENOENT'
     return {
