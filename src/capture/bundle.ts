@@ -172,7 +172,8 @@ export function readCapture(dir: string): Capture {
   for (const s of raw.samples as Array<Record<string, unknown> | null>) {
     const name = s?.name
     if (typeof name !== 'string' || !SAMPLE_NAME.test(name)) throw bad(dir, `sample name ${quoted(name)} is not before/during[-N]/after`)
-    if (typeof s!.takenAt !== 'string') throw bad(dir, `sample ${name} has no takenAt time`)
+    // Times order the samples and make the rates: one that is not a time would make every rate NaN.
+    if (typeof s!.takenAt !== 'string' || !Number.isFinite(Date.parse(s!.takenAt))) throw bad(dir, `sample ${name} has no valid takenAt time (${quoted(s!.takenAt)})`)
     if (listed.some((x) => x.name === name)) throw bad(dir, `sample ${name} is listed twice`)
     listed.push({name, takenAt: s!.takenAt})
   }

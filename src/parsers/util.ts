@@ -112,6 +112,12 @@ export function num(value: unknown): number | null {
   return null
 }
 
+/** A count (bytes, packets, retransmits): a finite number, not negative; else null. */
+export function count(value: unknown): number | null {
+  const n = num(value)
+  return n !== null && n >= 0 ? n : null
+}
+
 export function round2(value: number): number {
   return Math.round(value * 100) / 100
 }
