@@ -1,7 +1,7 @@
 /** dpif-netdev PMD commands: pmd-stats-show, pmd-perf-show, pmd-rxq-show (OVS 2.6 -> 4.0). */
 
 import type {PmdPerf, PmdPerfThread, PmdRxq, PmdRxqShow, PmdRxqThread, PmdStats, PmdStatsThread, ParseResult} from './types.js'
-import {fail, guard, isUnknownToken, leadingNumber, lines, normaliseLabel, ok, round2, toInt, warningList} from './util.js'
+import {fail, guard, isUnknownToken, leadingNumber, lines, normaliseLabel, ok, round2, toInt, toNumber, warningList} from './util.js'
 
 interface ThreadHeader {
   kind: 'pmd' | 'main'
@@ -187,7 +187,7 @@ export function parsePmdPerf(text: string): ParseResult<PmdPerf> {
       const duration = /^\s*Measurement duration:\s*([\d.]+)/i.exec(line)
       if (duration) {
         // Repeated per thread in some versions; the first one is the window of the whole reply.
-        measurementDurationS ??= Number(duration[1])
+        measurementDurationS ??= toNumber(duration[1]) // "1.2.3" is no number: null, not NaN
         thread = null
         continue
       }
