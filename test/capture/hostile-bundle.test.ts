@@ -161,6 +161,18 @@ describe('diagnose --from a crafted bundle', () => {
     expect(refusedEntry(doc, 'during', 'dpctl-show')?.reason).toMatch(/is 300 MiB, over the limit of 64 MiB a file/)
   })
 
+  it('a 100 MB one-line output (the issue costed it 2 GB): refused by its size', async () => {
+    const dir = crafted((d) => truncateSync(join(d, 'during', 'pmd-stats.out'), 100 * 1024 * 1024))
+    const {doc} = await diagnoseJson(dir)
+    expect(refusedEntry(doc, 'during', 'pmd-stats')?.reason).toMatch(/is 100 MiB, over the limit of 64 MiB a file/)
+  })
+
+  it('a 40 MB one-line output under the limit: read, unparseable, still under 200 MB', async () => {
+    const dir = crafted((d) => writeFileSync(join(d, 'during', 'pmd-stats.out'), 'x'.repeat(40 * 1024 * 1024)))
+    const {doc} = await diagnoseJson(dir)
+    expect(doc.coverage?.notOk.some((e) => e.sample === 'during' && e.id === 'pmd-stats')).toBe(true)
+  })
+
   it('nothing to judge (every OVSDB table refused): exit 3, one document', async () => {
     const dir = crafted((d) => {
       for (const sample of ['before', 'during']) {
