@@ -4,6 +4,7 @@ import {assertBundleDir, writeCapture} from '../src/capture/bundle.js'
 import {DoctorCommand} from '../src/base-command.js'
 import {captureHost} from '../src/diagnose/service.js'
 import {liveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
+import {printable} from '../src/util/printable.js'
 
 export interface CaptureSummary {
   bundle: string
@@ -44,8 +45,8 @@ export default class Capture extends DoctorCommand {
       load: capture.manifest.load ? {argv: capture.manifest.load.argv, exitCode: capture.manifest.load.exitCode} : null,
     }
     if (!this.jsonEnabled()) {
-      this.log(`Saved ${summary.bundle}`)
-      for (const s of summary.samples) this.log(`  ${s.name}: ${s.sources} sources${s.notOk.length ? `; not ok: ${s.notOk.join(', ')}` : ''}`)
+      this.log(printable(`Saved ${summary.bundle}`))
+      for (const s of summary.samples) this.log(printable(`  ${s.name}: ${s.sources} sources${s.notOk.length ? `; not ok: ${s.notOk.join(', ')}` : ''}`))
     }
     return summary
   }

@@ -7,6 +7,7 @@ import {Command, Flags} from '@oclif/core'
 import {errorDocument, errorText, exitOf} from './errors.js'
 import {colorWanted, makeStyle} from './report/style.js'
 import type {Style} from './report/style.js'
+import {printable} from './util/printable.js'
 
 type OclifError = Error & {code?: string; oclif?: {exit?: number}; suggestions?: string[]}
 
@@ -25,7 +26,8 @@ export abstract class DoctorCommand extends Command {
   /** A progress line on stderr, only when a human is watching it (a TTY, not --json, not CI). */
   protected progress(): ((line: string) => void) | undefined {
     if (this.jsonEnabled() || !process.stderr.isTTY || process.env.CI) return undefined
-    return (line: string) => process.stderr.write(`\r\u001B[K${line}`)
+    // Progress can quote a host's text (a load's stderr): escaped, it cannot move the cursor.
+    return (line: string) => process.stderr.write(`\r\u001B[K${printable(line)}`)
   }
 
   protected endProgress(): void {

@@ -1,6 +1,7 @@
 /**
  * Exit codes (monitoring-plugin convention) and the one error type commands render.
  */
+import {printable} from './util/printable.js'
 
 export const EXIT = {
   OK: 0,
@@ -44,7 +45,8 @@ export function errorDocument(err: AnyError): {error: {code: string; message: st
 /** The human form of an error, for stderr. */
 export function errorText(err: AnyError, verbose = false): string {
   const {suggestions} = errorDocument(err).error
-  const lines = [`Error: ${err.message}`, ...suggestions.map((s) => `Try: ${s}`)]
+  // A message can quote a bundle's or a host's text: escaped for the terminal (--json keeps it raw).
+  const lines = [`Error: ${printable(err.message)}`, ...suggestions.map((s) => `Try: ${printable(s)}`)]
   if (verbose && !(err instanceof DoctorError) && !err.oclif && err.stack) lines.push(err.stack)
   return lines.join('\n') + '\n'
 }

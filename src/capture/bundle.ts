@@ -1,16 +1,20 @@
 /**
  * Reading and writing capture bundles (docs/capture-format.md). Raw outputs are written byte for
- * byte; a bundle is readable with `cat`. Reading validates the layout and says what is wrong.
+ * byte; a bundle is readable with `cat`. Reading validates the layout and says what is wrong; every
+ * file is read through the BundleReader (bundle-reader.ts), as a bundle is hostile input.
  */
-import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {DoctorError} from '../errors.js'
 import {CAPTURE_FORMAT, CAPTURE_VERSION, SOURCE_STATUSES, SOURCE_VIAS} from './types.js'
-import type {Capture, CaptureManifest, Sample, SourceRecord, SourceResult} from './types.js'
+import {BundleReader} from './bundle-reader.js'
+import type {BundleRefusal, Capture, CaptureManifest, HostInfo, LoadRecord, Sample, SourceRecord, SourceResult} from './types.js'
 
 const SAMPLE_NAME = /^(before|after|during(-[0-9]+)?)$/
 /** Source ids become file names: keep them to a safe alphabet. */
 const SOURCE_ID = /^[a-z0-9][a-z0-9_-]*(\.[A-Za-z0-9_.-]+)?$/
+/** Ids are file names (<id>.out): well under NAME_MAX. */
+const SOURCE_ID_MAX = 128
 
 function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n'
@@ -59,66 +63,138 @@ function bad(dir: string, what: string): DoctorError {
   })
 }
 
-function readText(path: string): string {
-  return existsSync(path) ? readFileSync(path, 'utf8') : ''
+/** A value from the bundle, quoted and cut short for a message (JSON.stringify escapes control characters). */
+function quoted(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }
 
-function readSample(dir: string, name: string, takenAt: string): Sample {
-  const sampleDir = join(dir, name)
-  const listPath = join(sampleDir, 'sources.json')
-  if (!existsSync(listPath)) throw bad(dir, `${name}/sources.json is missing`)
-  let records: unknown
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
+const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : null)
+const count = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null)
+const exitCodeOf = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null)
+
+/** A JSON file of the bundle that must be there and readable, or the bundle is refused. */
+function readJson(reader: BundleReader, dir: string, rel: string): unknown {
+  const file = reader.read(rel)
+  if (file.kind === 'missing') throw bad(dir, `${rel} is missing`)
+  if (file.kind === 'refused') throw bad(dir, `${rel} refused: it ${file.reason}`)
   try {
-    records = JSON.parse(readFileSync(listPath, 'utf8'))
+    return JSON.parse(file.text)
   } catch (error) {
-    throw bad(dir, `${name}/sources.json is not JSON (${(error as Error).message})`)
+    throw bad(dir, `${rel} is not JSON (${(error as Error).message})`)
   }
+}
+
+function readSample(reader: BundleReader, dir: string, name: string, takenAt: string, refusals: BundleRefusal[]): Sample {
+  const records = readJson(reader, dir, `${name}/sources.json`)
   if (!Array.isArray(records)) throw bad(dir, `${name}/sources.json is not an array`)
   const sources: Record<string, SourceResult> = {}
-  for (const raw of records as Array<Partial<SourceRecord>>) {
-    if (typeof raw?.id !== 'string' || !SOURCE_ID.test(raw.id)) throw bad(dir, `${name}/sources.json has an entry without a valid id`)
-    if (!raw.status || !SOURCE_STATUSES.includes(raw.status)) throw bad(dir, `${name}/${raw.id}: unknown status ${JSON.stringify(raw.status)}`)
-    sources[raw.id] = {
-      id: raw.id,
-      ...(raw.argv ? {argv: raw.argv} : {}),
-      ...(raw.path ? {path: raw.path} : {}),
-      status: raw.status,
-      exitCode: raw.exitCode ?? null,
-      durationMs: raw.durationMs ?? 0,
-      startedAt: raw.startedAt ?? takenAt,
-      ...(raw.reason ? {reason: raw.reason} : {}),
-      ...(raw.via && SOURCE_VIAS.includes(raw.via) ? {via: raw.via} : {}),
-      stdout: readText(join(sampleDir, `${raw.id}.out`)),
-      stderr: readText(join(sampleDir, `${raw.id}.err`)),
+  for (const raw of records as Array<Partial<Record<keyof SourceRecord, unknown>> | null>) {
+    const id = raw?.id
+    if (typeof id !== 'string' || id.length > SOURCE_ID_MAX || !SOURCE_ID.test(id)) throw bad(dir, `${name}/sources.json has an entry without a valid id (${quoted(id)})`)
+    const status = raw!.status as SourceRecord['status']
+    if (typeof status !== 'string' || !SOURCE_STATUSES.includes(status)) throw bad(dir, `${name}/${id}: unknown status ${quoted(status)}`)
+    const argv = strings(raw!.argv)
+    const path = str(raw!.path)
+    const reason = str(raw!.reason)
+    const via = raw!.via as SourceRecord['via']
+    const record: SourceResult = {
+      id,
+      ...(argv ? {argv} : {}),
+      ...(path !== null ? {path} : {}),
+      status,
+      exitCode: exitCodeOf(raw!.exitCode),
+      durationMs: count(raw!.durationMs) ?? 0,
+      startedAt: str(raw!.startedAt) ?? takenAt,
+      ...(reason ? {reason} : {}),
+      ...(typeof via === 'string' && SOURCE_VIAS.includes(via) ? {via} : {}),
+      stdout: '',
+      stderr: '',
+    }
+    // A refused file makes its source an error: its output is not there to judge.
+    const problems: string[] = []
+    for (const [ext, key] of [['out', 'stdout'], ['err', 'stderr']] as const) {
+      const rel = `${name}/${id}.${ext}`
+      const file = reader.read(rel)
+      if (file.kind === 'ok') record[key] = file.text
+      else if (file.kind === 'refused') {
+        problems.push(`${rel} ${file.reason}`)
+        refusals.push({path: rel, sample: name, id, reason: file.reason})
+      }
+    }
+    if (problems.length > 0) {
+      sources[id] = {...record, status: 'error', exitCode: null, reason: `refused by the bundle reader: ${problems.join('; ')}`, stdout: '', stderr: ''}
+    } else {
+      sources[id] = record
     }
   }
   return {name, takenAt, sources}
 }
 
+function hostOf(raw: unknown): HostInfo {
+  const h = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>
+  return {hostname: str(h.hostname), machineId: str(h.machineId), kernel: str(h.kernel), netns: str(h.netns), ovsRundir: str(h.ovsRundir)}
+}
+
+function loadOf(dir: string, raw: unknown): LoadRecord | null {
+  if (raw === null || raw === undefined) return null
+  if (typeof raw !== 'object') throw bad(dir, `load is ${quoted(raw)}, not an object or null`)
+  const l = raw as Record<string, unknown>
+  const output = l.output === null || l.output === undefined ? null : str(l.output)
+  if (output === null && l.output !== null && l.output !== undefined) throw bad(dir, `load output path ${quoted(l.output)} is not inside load/`)
+  return {argv: strings(l.argv) ?? [], exitCode: exitCodeOf(l.exitCode), startedAt: str(l.startedAt) ?? '', endedAt: str(l.endedAt) ?? '', output}
+}
+
+/**
+ * Reads a bundle through the BundleReader. The layout (capture.json, each sample's sources.json)
+ * must be there and sound, or the bundle is refused with what is wrong; a source whose file is
+ * refused becomes an `error` source with the reason, and the refusal is listed in `refusals`.
+ */
 export function readCapture(dir: string): Capture {
   if (!existsSync(dir)) throw bad(dir, 'no such directory')
-  const manifestPath = join(dir, 'capture.json')
-  if (!existsSync(manifestPath)) throw bad(dir, 'capture.json is missing')
-  let manifest: CaptureManifest
+  let reader: BundleReader
   try {
-    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as CaptureManifest
+    reader = new BundleReader(dir)
   } catch (error) {
-    throw bad(dir, `capture.json is not JSON (${(error as Error).message})`)
+    throw bad(dir, `cannot open it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
-  if (manifest.format !== CAPTURE_FORMAT) throw bad(dir, `format is ${JSON.stringify(manifest.format)}, expected "${CAPTURE_FORMAT}"`)
-  if (manifest.version !== CAPTURE_VERSION) {
-    throw new DoctorError('E_BUNDLE_VERSION', `${dir} is capture format version ${manifest.version}; this dpdk-doctor reads version ${CAPTURE_VERSION}`, {
+  const raw = readJson(reader, dir, 'capture.json') as Record<string, unknown> | null
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad(dir, 'capture.json is not an object')
+  if (raw.format !== CAPTURE_FORMAT) throw bad(dir, `format is ${quoted(raw.format)}, expected "${CAPTURE_FORMAT}"`)
+  if (raw.version !== CAPTURE_VERSION) {
+    throw new DoctorError('E_BUNDLE_VERSION', `${dir} is capture format version ${quoted(raw.version)}; this dpdk-doctor reads version ${CAPTURE_VERSION}`, {
       suggestions: ['Upgrade dpdk-doctor to read newer bundles.'],
     })
   }
-  if (!Array.isArray(manifest.samples) || manifest.samples.length === 0) throw bad(dir, 'it has no samples')
-  for (const s of manifest.samples) {
-    if (!SAMPLE_NAME.test(s.name)) throw bad(dir, `sample name ${JSON.stringify(s.name)} is not before/during[-N]/after`)
+  if (!Array.isArray(raw.samples) || raw.samples.length === 0) throw bad(dir, 'it has no samples')
+  const listed: Array<{name: string; takenAt: string}> = []
+  for (const s of raw.samples as Array<Record<string, unknown> | null>) {
+    const name = s?.name
+    if (typeof name !== 'string' || !SAMPLE_NAME.test(name)) throw bad(dir, `sample name ${quoted(name)} is not before/during[-N]/after`)
+    // Times order the samples and make the rates: one that is not a time would make every rate NaN.
+    if (typeof s!.takenAt !== 'string' || !Number.isFinite(Date.parse(s!.takenAt))) throw bad(dir, `sample ${name} has no valid takenAt time (${quoted(s!.takenAt)})`)
+    if (listed.some((x) => x.name === name)) throw bad(dir, `sample ${name} is listed twice`)
+    listed.push({name, takenAt: s!.takenAt})
   }
-  const samples = manifest.samples
-    .map((s) => readSample(dir, s.name, s.takenAt))
-    .sort((a, b) => a.takenAt.localeCompare(b.takenAt))
-  if (manifest.load?.output && !isLoadOutputPath(manifest.load.output)) throw bad(dir, `load output path ${JSON.stringify(manifest.load.output)} is not inside load/`)
-  const loadOutput = manifest.load?.output ? (existsSync(join(dir, manifest.load.output)) ? readFileSync(join(dir, manifest.load.output), 'utf8') : null) : null
-  return {manifest, samples, loadOutput}
+  const tool = (raw.tool && typeof raw.tool === 'object' ? raw.tool : {}) as Record<string, unknown>
+  const manifest: CaptureManifest = {
+    format: CAPTURE_FORMAT,
+    version: CAPTURE_VERSION,
+    host: hostOf(raw.host),
+    tool: {name: str(tool.name) ?? 'unknown', version: str(tool.version) ?? 'unknown'},
+    createdAt: str(raw.createdAt) ?? '',
+    samples: listed,
+    load: loadOf(dir, raw.load),
+  }
+  if (manifest.load?.output && !isLoadOutputPath(manifest.load.output)) throw bad(dir, `load output path ${quoted(manifest.load.output)} is not inside load/`)
+  const refusals: BundleRefusal[] = []
+  const samples = listed.map((s) => readSample(reader, dir, s.name, s.takenAt, refusals)).sort((a, b) => a.takenAt.localeCompare(b.takenAt))
+  let loadOutput: string | null = null
+  if (manifest.load?.output) {
+    const file = reader.read(manifest.load.output)
+    if (file.kind === 'ok') loadOutput = file.text
+    else if (file.kind === 'refused') refusals.push({path: manifest.load.output, sample: null, id: null, reason: file.reason})
+  }
+  return refusals.length > 0 ? {manifest, samples, loadOutput, refusals} : {manifest, samples, loadOutput}
 }

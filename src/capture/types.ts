@@ -85,11 +85,22 @@ export interface CaptureManifest {
   load: LoadRecord | null
 }
 
+/** A file of a bundle the reader would not read, and why (bundle-reader.ts). */
+export interface BundleRefusal {
+  /** Relative to the bundle, e.g. "before/ip-addr.out". */
+  path: string
+  sample: string | null
+  id: string | null
+  reason: string
+}
+
 /** A capture in memory: manifest, samples in time order, the load's output. */
 export interface Capture {
   manifest: CaptureManifest
   samples: Sample[]
   loadOutput: string | null
+  /** Read from a bundle: the files refused (absent when none was). */
+  refusals?: BundleRefusal[]
 }
 
 /** Base id of a source: "fdb.ovsbr0" -> "fdb", "ethtool-i.eth0" -> "ethtool-i". */

@@ -74,7 +74,9 @@ export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
 
   // Parse warnings of the full snapshots only: live samples re-read the borrowed configuration.
   const full = window ? [before, window.during] : [before]
-  const warnings = [...new Set([...full.flatMap((s) => s.warnings), ...(window?.warnings ?? [])])]
+  // Refused bundle files first: they say why sources are missing that the bundle lists.
+  const refused = (capture.refusals ?? []).map((r) => `bundle file ${r.path} refused: it ${r.reason}`)
+  const warnings = [...new Set([...refused, ...full.flatMap((s) => s.warnings), ...(window?.warnings ?? [])])]
   if (loadParseError) warnings.push(`load output is not iperf3 JSON (${loadParseError}); attribution uses the port counters only`)
   if (load?.record && load.record.exitCode !== 0) warnings.push(`the load command exited ${load.record.exitCode ?? 'abnormally'}`)
   if (loadResult?.error) warnings.push(`iperf3 reported an error: ${loadResult.error}`)

@@ -20,6 +20,8 @@ export interface RunRequest {
   stdin?: Readable
   /** Keep no copy of stdout (a long-lived command read through onStdout). */
   discardStdout?: boolean
+  /** Most stdout kept, in characters (default STDOUT_LIMIT); a command writing more is ended and fails. */
+  maxStdout?: number
 }
 
 export interface RunResult {
@@ -35,6 +37,8 @@ export interface RunResult {
   durationMs: number
   /** Spawn failure or other runner-level error, in words. */
   error: string | null
+  /** The command wrote more than the limit: it was ended and its output dropped. */
+  overLimit?: boolean
 }
 
 export interface Runner {
@@ -43,6 +47,13 @@ export interface Runner {
 
 /** PATH for children: system directories only, so a stray `ip` in the caller's PATH is never used. */
 export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+
+/**
+ * The most stdout kept of one command (64 Mi characters, as the unixctl client's 64 MB): the
+ * largest real output, a 10,000-port host's OVSDB Interface table, is 26 MB. stderr: 4 Mi.
+ */
+export const STDOUT_LIMIT = 64 * 1024 * 1024
+const STDERR_LIMIT = 4 * 1024 * 1024
 
 /** Grace between SIGTERM and SIGKILL of a timed-out process group. */
 const KILL_GRACE_MS = 500
@@ -95,7 +106,8 @@ export class HostRunner implements Runner {
       extendEnv: false,
       encoding: 'utf8',
       stripFinalNewline: false,
-      maxBuffer: 64 * 1024 * 1024,
+      // A little over our own count (below), so execa's limit only ever catches stderr.
+      maxBuffer: {stdout: (request.maxStdout ?? STDOUT_LIMIT) + 1024 * 1024, stderr: STDERR_LIMIT},
     })
     const pid = child.pid
     if (request.stdin && child.stdin) {
@@ -110,6 +122,18 @@ export class HostRunner implements Runner {
 
     let timedOut = false
     let aborted = false
+    // Counted here, not left to execa's maxBuffer: it ends only the direct child, and a grandchild
+    // holding the pipe would keep the run pending until the deadline.
+    const stdoutLimit = request.maxStdout ?? STDOUT_LIMIT
+    let overLimit = false
+    let stdoutBytes = 0
+    child.stdout?.on('data', (data: Buffer | string) => {
+      stdoutBytes += typeof data === 'string' ? data.length : data.byteLength
+      if (stdoutBytes > stdoutLimit && !overLimit) {
+        overLimit = true
+        killGroup(pid, 'SIGKILL')
+      }
+    })
     let escalate: NodeJS.Timeout | undefined
     const end = () => {
       killGroup(pid, 'SIGTERM')
@@ -128,7 +152,7 @@ export class HostRunner implements Runner {
     // After a kill, do not wait for pipes that an escaped grandchild may still hold.
     const giveUp = new Promise<'gave-up'>((resolve) => {
       const check = setInterval(() => {
-        if ((timedOut || aborted) && Date.now() - started > request.timeoutMs + 2 * KILL_GRACE_MS) {
+        if ((overLimit && Date.now() - started > 2 * KILL_GRACE_MS) || ((timedOut || aborted) && Date.now() - started > request.timeoutMs + 2 * KILL_GRACE_MS)) {
           clearInterval(check)
           resolve('gave-up')
         }
@@ -142,6 +166,12 @@ export class HostRunner implements Runner {
     request.signal?.removeEventListener('abort', onAbort)
     const durationMs = Date.now() - started
 
+    if (overLimit || (outcome !== 'gave-up' && outcome.isMaxBuffer)) {
+      // The whole group ends, and none of a cut output is kept.
+      killGroup(pid, 'SIGKILL')
+      const which = overLimit || (outcome !== 'gave-up' && typeof outcome.stdout === 'string' && outcome.stdout.length >= stdoutLimit) ? `stdout over the limit of ${stdoutLimit} characters` : `stderr over the limit of ${STDERR_LIMIT} characters`
+      return {argv: request.argv, stdout: '', stderr: '', exitCode: null, signal: 'SIGKILL', timedOut: false, notFound: false, startedAt, durationMs, error: `${which}: the command was ended and its output dropped`, overLimit: true}
+    }
     if (outcome === 'gave-up') {
       killGroup(pid, 'SIGKILL')
       return {argv: request.argv, stdout: '', stderr: '', exitCode: null, signal: 'SIGKILL', timedOut, notFound: false, startedAt, durationMs, error: aborted ? 'aborted' : null}
@@ -176,6 +206,7 @@ export function statusOf(result: RunResult): {status: SourceStatus; reason: stri
     return {status: 'timeout', reason: `${result.argv[0] ?? 'the command'} gave up waiting for an answer (its own timeout, SIGALRM)`}
   }
   if (result.error === 'aborted') return {status: 'skipped', reason: 'interrupted'}
+  if (result.overLimit) return {status: 'error', reason: result.error ?? 'output over the limit'}
   if (result.exitCode === 0) return {status: 'ok', reason: null}
   const firstLine = (result.stderr.trim().split('\n')[0] ?? '').slice(0, 200) || null
   if (result.exitCode === 126 || PERMISSION_PATTERNS.some((p) => p.test(result.stderr))) {

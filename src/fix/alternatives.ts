@@ -2,12 +2,14 @@
  * The other ways out that the seed weighed, with what each costs, for the plan's text.
  */
 import type {HostState} from '../model/host-state.js'
+import {isValidIfname, isValidOvsName} from '../util/names.js'
 import type {Alternative} from './types.js'
 
 export function alternatives(state: HostState): Alternative[] {
-  const dpdk = state.ports.find((p) => p.class === 'dpdk')?.name ?? 'dpdk0'
-  const vhost = state.ports.filter((p) => p.class === 'vhost').map((p) => p.name)
-  const bridge = state.bridges.find((b) => b.datapathType === 'netdev')?.name ?? 'ovsbr0'
+  // Only plain names go into these command lines; a hostile one leaves its placeholder.
+  const dpdk = state.ports.find((p) => p.class === 'dpdk' && isValidOvsName(p.name))?.name ?? 'dpdk0'
+  const vhost = state.ports.filter((p) => p.class === 'vhost' && isValidOvsName(p.name)).map((p) => p.name)
+  const bridge = state.bridges.find((b) => b.datapathType === 'netdev' && isValidIfname(b.name))?.name ?? 'ovsbr0'
   const firstVhost = vhost[0] ?? 'vhost-user1'
   return [
     {

@@ -3,8 +3,9 @@
  * gets an address on the wire's subnet and no gateway through the bridge's internal port, written
  * as a cloud-init network-config v2 document (as the seed's network-config-vm0/vm1 were).
  */
-import {mkdirSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {createHash, randomBytes} from 'node:crypto'
+import {closeSync, constants, fsyncSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 import type {Diagnosis} from '../diagnose/types.js'
 import {DoctorError} from '../errors.js'
 import type {HostState} from '../model/host-state.js'
@@ -12,6 +13,8 @@ import {networkOf, prefixContains} from '../../rules/lib/ip.js'
 import {linkOf} from './ip-state.js'
 import type {IpState} from './ip-state.js'
 import type {GuestPlan} from './types.js'
+import {isValidOvsName} from '../util/names.js'
+import {printable} from '../util/printable.js'
 
 export interface GuestOptions {
   /** --vm-subnet, e.g. 10.10.1.0/24. */
@@ -53,16 +56,61 @@ function defaultSubnet(ip: IpState, devices: string[], diagnosis: Diagnosis): {s
   return {subnet: null, why: prefixes.length > 1 ? `several prefixes on ${devices.join(', ')} (${prefixes.join(', ')}): name the wire's with --vm-subnet` : 'no IPv4 prefix to infer it from: give --vm-subnet'}
 }
 
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/
+
+/**
+ * The guest file's name: network-config-<port> for a port name that is a plain file name; else a
+ * slug of it (unsafe characters as "_", at most 40) and 8 hex digits of its SHA-256, so a name
+ * with "/", "..", a newline or 300 characters never shapes the path and two such names never meet.
+ */
+export function guestFileName(port: string): string {
+  if (isValidOvsName(port)) return `network-config-${port}`
+  const slug = port.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'port'
+  return `network-config-${slug}-${createHash('sha256').update(port).digest('hex').slice(0, 8)}`
+}
+
+/**
+ * Writes a guest file inside `dir` (checked after resolving): created aside with O_EXCL|O_NOFOLLOW
+ * and renamed onto its name, so a link planted at the name is replaced, never written through.
+ */
+export function writeGuestFile(dir: string, port: string, doc: string): string {
+  let root: string
+  try {
+    mkdirSync(dir, {recursive: true})
+    root = realpathSync(dir)
+  } catch (error) {
+    throw new DoctorError('E_GUEST_DIR', `cannot use --guest-config-dir ${dir}: ${(error as Error).message}`)
+  }
+  const file = join(root, guestFileName(port))
+  if (dirname(file) !== root) throw new DoctorError('E_GUEST_DIR', `refusing to write the guest file of port ${JSON.stringify(port)} outside ${root}`)
+  const aside = join(root, `.${guestFileName(port)}.${randomBytes(4).toString('hex')}.tmp`)
+  try {
+    const fd = openSync(aside, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
+    try {
+      writeSync(fd, doc)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(aside, file)
+  } catch (error) {
+    rmSync(aside, {force: true})
+    throw new DoctorError('E_GUEST_DIR', `cannot write ${file}: ${(error as Error).message}`)
+  }
+  return file
+}
+
 export function networkConfig(g: {port: string; mac: string | null; address: string; prefixlen: number; subnet: string; planId?: string}): string {
   const lines = [
-    `# cloud-init network-config v2 for the VM behind ${g.port} (written by dpdk-doctor fix)`,
+    // The port name is from the host (or a bundle): escaped, it stays inside this comment line.
+    `# cloud-init network-config v2 for the VM behind ${printable(g.port)} (written by dpdk-doctor fix)`,
     `# Pure L2: an address on the wire's subnet ${g.subnet} and no gateway through the host's bridge port,`,
     `# so OVS switches this VM's traffic to the DPDK port in the PMD threads.`,
     'version: 2',
     'ethernets:',
     '  vmnic0:',
   ]
-  if (g.mac) lines.push('    match:', `      macaddress: "${g.mac}"`)
+  if (g.mac && MAC.test(g.mac)) lines.push('    match:', `      macaddress: "${g.mac}"`)
   else lines.push('    # the VM\'s MAC was not learned on the bridge: match its NIC by name instead', '    match:', '      name: "e*"')
   lines.push('    dhcp4: false', '    dhcp6: false', '    addresses:', `      - ${g.address}/${g.prefixlen}`, '')
   return lines.join('\n')
@@ -86,7 +134,7 @@ export function planGuests(state: HostState, ip: IpState, diagnosis: Diagnosis, 
   const plans: GuestPlan[] = []
   for (const port of ports) {
     const macs = [...new Set(state.fdb.filter((r) => r.portName === port.name).map((r) => r.mac.toLowerCase()))]
-    const mac = macs.length === 1 ? macs[0]! : null
+    const mac = macs.length === 1 && MAC.test(macs[0]!) ? macs[0]! : null
     const explicit = opts.vmAddresses[port.name]
     let address: string | null = null
     let prefixlen: number | null = null
@@ -116,11 +164,7 @@ export function planGuests(state: HostState, ip: IpState, diagnosis: Diagnosis, 
       : `the VM on ${port.name} needs an address on the wire's subnet: ${chosen.why}`
     const doc = address && prefixlen !== null && subnet ? networkConfig({port: port.name, mac, address, prefixlen, subnet}) : null
     let file: string | null = null
-    if (doc && opts.guestConfigDir) {
-      mkdirSync(opts.guestConfigDir, {recursive: true})
-      file = join(opts.guestConfigDir, `network-config-${port.name}`)
-      writeFileSync(file, doc)
-    }
+    if (doc && opts.guestConfigDir) file = writeGuestFile(opts.guestConfigDir, port.name, doc)
     plans.push({port: port.name, bridge: port.bridge, mac, address, prefixlen, subnet, networkConfig: doc, file, note})
   }
   return plans

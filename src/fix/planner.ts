@@ -12,7 +12,7 @@ import {randomBytes} from 'node:crypto'
 import type {Diagnosis} from '../diagnose/types.js'
 import type {Finding, FixAction} from '../engine/types.js'
 import type {HostState} from '../model/host-state.js'
-import {assertIfname} from '../util/names.js'
+import {isValidIfname, isValidOvsName} from '../util/names.js'
 import {TOOL} from '../version.js'
 import {alternatives} from './alternatives.js'
 import {planGuests} from './guest.js'
@@ -58,6 +58,29 @@ interface Wanted {
   ovs: Array<{action: Extract<FixAction, {kind: 'ovs-set'}>; why: string}>
 }
 
+/**
+ * A device name from the host (or a bundle) that is not a valid Linux name is kept as data: no step
+ * is planned on it, and the warning shows it quoted (JSON escapes), never as a command.
+ */
+function validDevice(name: string, warnings: string[]): boolean {
+  if (isValidIfname(name)) return true
+  warnings.push(`no step for interface ${JSON.stringify(name)}: it is not a valid Linux interface name`)
+  return false
+}
+
+/** Our own option words in the argv we build; anything else starting with "-" came from data. */
+const OUR_OPTIONS = new Set(['-n', '-j', '-4', '-6', '-t', '-T', '-s', '-d'])
+/** One argv word: printable ASCII without spaces or characters a shell or ip would read specially. */
+const CLEAN_WORD = /^[A-Za-z0-9_.:/@%,=+-]{1,256}$/
+
+/**
+ * The last guard before a step enters the plan: every word of its argv and inverse is plain, so a
+ * value from the capture (a route field, an address, a record name) can never shape a command.
+ */
+export function argvIsClean(argv: readonly string[] | null): boolean {
+  return argv === null || argv.every((w) => CLEAN_WORD.test(w) && (!w.startsWith('-') || OUR_OPTIONS.has(w)))
+}
+
 /** Collects what the findings ask for, resolved against the raw state (a stale action is dropped with a warning). */
 function wantedChanges(findings: Finding[], ip: IpState, only: string[], warnings: string[]): Wanted {
   const wanted: Wanted = {addresses: new Map(), routes: new Map(), arpOff: new Map(), ovs: []}
@@ -67,7 +90,7 @@ function wantedChanges(findings: Finding[], ip: IpState, only: string[], warning
       switch (action.kind) {
         case 'remove-address': {
           if (!inScope(action.ifname)) break
-          assertIfname(action.ifname)
+          if (!validDevice(action.ifname, warnings)) break
           const addr = linkOf(ip, action.ifname)?.addr_info.find((a) => a.local === action.address && a.prefixlen === action.prefixlen)
           if (!addr) {
             warnings.push(`${action.address}/${action.prefixlen} is no longer on ${action.ifname}; nothing to remove`)
@@ -81,6 +104,7 @@ function wantedChanges(findings: Finding[], ip: IpState, only: string[], warning
         }
         case 'remove-route': {
           if (!inScope(action.dev)) break
+          if (action.dev !== null && !validDevice(action.dev, warnings)) break
           const route = ip.routes.find((r) => r.dst === action.dst && (r.dev ?? null) === action.dev && (r.table ?? 'main') === action.table && (r.gateway ?? null) === action.gateway)
           if (!route) {
             warnings.push(`route ${action.dst}${action.dev ? ` dev ${action.dev}` : ''} is no longer there; nothing to remove`)
@@ -93,7 +117,7 @@ function wantedChanges(findings: Finding[], ip: IpState, only: string[], warning
         }
         case 'set-arp-off': {
           if (!inScope(action.ifname)) break
-          assertIfname(action.ifname)
+          if (!validDevice(action.ifname, warnings)) break
           const set = wanted.arpOff.get(action.ifname) ?? new Set<string>()
           set.add(findingRef(f))
           wanted.arpOff.set(action.ifname, set)
@@ -128,6 +152,16 @@ function ovsStep(a: Extract<FixAction, {kind: 'ovs-set'}>, state: HostState): {a
   return {argv, inverse: null, previous: null}
 }
 
+/** Names in the host state that must not appear in a command line of the plan. */
+function invalidNames(state: HostState): string[] {
+  const names = [
+    ...state.bridges.map((b) => b.name),
+    ...state.ports.map((p) => p.name),
+    ...state.ports.flatMap((p) => (p.kernelTwin ? [p.kernelTwin] : [])),
+  ]
+  return [...new Set(names.filter((n) => n.length > 0 && !isValidOvsName(n)))]
+}
+
 export function newPlanId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')
   return `${stamp}-${randomBytes(3).toString('hex')}`
@@ -150,6 +184,10 @@ export function buildPlan(input: PlanInput): FixPlan {
 
   const steps: PlanStep[] = []
   const push = (s: Omit<PlanStep, 'id' | 'managementImpact' | 'impactReason' | 'risk'> & {baseRisk: Risk}) => {
+    if (!argvIsClean(s.argv) || !argvIsClean(s.inverseArgv)) {
+      warnings.push(`left out: ${JSON.stringify(s.what)}: its command would carry text from the capture that is not a plain name or address`)
+      return
+    }
     const {impact, reason} = impactOf(s.effect, protectedSet)
     const {baseRisk, ...rest} = s
     steps.push({id: `s${steps.length + 1}`, ...rest, risk: riskOf(impact, baseRisk), managementImpact: impact, impactReason: reason})
@@ -218,7 +256,7 @@ export function buildPlan(input: PlanInput): FixPlan {
   const fdbBridges = [...new Set(devices.flatMap((d) => [
     ...input.state.bridges.filter((b) => b.name === d && b.datapathType === 'netdev').map((b) => b.name),
     ...input.state.ports.filter((p) => p.class === 'dpdk' && p.kernelTwin === d).map((p) => p.bridge),
-  ]))]
+  ]))].filter((b) => isValidIfname(b))
   for (const bridge of fdbBridges) {
     push({
       kind: 'ovs-fdb-flush', what: `flush the MAC table of ${bridge} (learned state: relearned at once, nothing to restore)`,
@@ -238,7 +276,14 @@ export function buildPlan(input: PlanInput): FixPlan {
     })
   }
 
-  const manual = [...new Set(input.diagnosis.findings.flatMap((f) => f.fixes.filter((a): a is Extract<FixAction, {kind: 'manual'}> => a.kind === 'manual').map((a) => a.text)))]
+  const allManual = [...new Set(input.diagnosis.findings.flatMap((f) => f.fixes.filter((a): a is Extract<FixAction, {kind: 'manual'}> => a.kind === 'manual').map((a) => a.text)))]
+  // A by-hand line is often a command with a name in it: none with a name that is not a plain one.
+  const hostile = invalidNames(input.state)
+  const manual = allManual.filter((text) => {
+    const bad = hostile.find((n) => text.includes(n))
+    if (bad !== undefined) warnings.push(`left out a by-hand step naming ${JSON.stringify(bad)}: it is not a valid interface or OVS name`)
+    return bad === undefined
+  })
   const guest = devices.length > 0 || input.diagnosis.findings.some((f) => f.fixes.some((a) => a.kind === 'guest-readdress'))
     ? planGuests(input.state, ip, input.diagnosis, input.guest, devices, warnings)
     : []

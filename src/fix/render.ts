@@ -6,6 +6,10 @@ import Table from 'cli-table3'
 import {bits, int} from '../report/format.js'
 import type {Style} from '../report/style.js'
 import type {ApplyResult, BeforeAfter, ConfirmResult, FixPlan, RollbackResult} from './types.js'
+import {printableDeep} from '../util/printable.js'
+
+/** The guest documents are ours and multi-line; every other string is escaped on one line. */
+const MULTILINE = new Set(['networkConfig'])
 
 function table(head: string[], style: Style, colWidths?: number[]): Table.Table {
   return new Table({head: head.map((h) => style.bold(h)), style: {head: [], border: [], compact: false}, wordWrap: true, ...(colWidths ? {colWidths} : {})})
@@ -13,7 +17,9 @@ function table(head: string[], style: Style, colWidths?: number[]): Table.Table 
 
 const argvText = (argv: string[] | null) => (argv ? argv.join(' ') : '(none: irreversible)')
 
-export function renderPlan(plan: FixPlan, style: Style, width = 120): string {
+export function renderPlan(raw: FixPlan, style: Style, width = 120): string {
+  // Names, routes and messages in a plan come from the host or a bundle: escaped for the terminal.
+  const plan = printableDeep(raw, MULTILINE)
   const out: string[] = []
   const where = plan.host.netns ? `namespace ${plan.host.netns} on ${plan.host.hostname ?? 'this host'}` : (plan.host.hostname ?? 'this host')
   out.push(style.bold(`Fix plan ${plan.id} for ${where}`) + (plan.source.mode === 'bundle' ? ` (from bundle ${plan.source.bundle})` : ''))
@@ -63,7 +69,8 @@ export function renderPlan(plan: FixPlan, style: Style, width = 120): string {
   return out.join('\n')
 }
 
-export function renderLoads(loads: BeforeAfter, style: Style): string {
+export function renderLoads(raw: BeforeAfter, style: Style): string {
+  const loads = printableDeep(raw)
   const t = table(['', 'before', 'after'], style)
   const cell = (f: BeforeAfter['before'], pick: (x: NonNullable<BeforeAfter['before']>) => string) => (f ? pick(f) : '-')
   t.push(['throughput', cell(loads.before, (f) => bits(f.bitsPerSecond)), cell(loads.after, (f) => bits(f.bitsPerSecond))])
@@ -74,7 +81,8 @@ export function renderLoads(loads: BeforeAfter, style: Style): string {
   return t.toString()
 }
 
-export function renderApply(r: ApplyResult, style: Style): string {
+export function renderApply(raw: ApplyResult, style: Style): string {
+  const r = printableDeep(raw, MULTILINE)
   const out: string[] = []
   const head = r.status === 'applied' ? style.green(r.message) : r.status === 'no-changes' ? r.message : style.red(r.message)
   out.push(head)
@@ -95,13 +103,15 @@ export function renderApply(r: ApplyResult, style: Style): string {
   return out.join('\n')
 }
 
-export function renderRollback(r: RollbackResult, style: Style): string {
+export function renderRollback(raw: RollbackResult, style: Style): string {
+  const r = printableDeep(raw)
   const out = [r.status === 'rollback-failed' ? style.red(r.message) : r.status === 'rolled-back' ? style.green(r.message) : r.message]
   for (const c of r.commands) out.push(`  ${c.status}: ${c.argv.join(' ')}${c.stderr ? ` (${c.stderr})` : ''}`)
   return out.join('\n')
 }
 
-export function renderConfirm(r: ConfirmResult, style: Style): string {
+export function renderConfirm(raw: ConfirmResult, style: Style): string {
+  const r = printableDeep(raw)
   const out = [style.green(r.message)]
   if (r.loads) out.push('', style.bold('Under load, before and after:'), renderLoads(r.loads, style))
   return out.join('\n')

@@ -101,6 +101,22 @@ class SampleReader {
   }
 }
 
+/** A counter as a rule may see it: a finite count, never negative (a damaged or hostile output); else unknown. */
+function count(n: number | null | undefined): number | null {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 2 ** 64 ? n : null
+}
+
+/** Every value of a counters object through count(). */
+function counts<T extends object>(c: T | null | undefined): T | null {
+  if (!c) return null
+  return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, count(v as number | null)])) as T
+}
+
+/** OVSDB statistics: a key with a value that is not a count is left out. */
+function statisticsOf(s: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(s).filter(([, v]) => count(v) !== null))
+}
+
 function countersFromOfctl(s: OfctlPortStats): PortCounters {
   return {
     rxPackets: s.rx.packets, rxBytes: s.rx.bytes, rxDropped: s.rx.drop, rxErrors: s.rx.errs,
@@ -161,7 +177,7 @@ function buildBridgesAndPorts(read: SampleReader, db: OvsdbTables): {bridges: Br
         const dp = dpctlPorts.get(i.name)
         // dpctl/show -s first: one source for every bridge's ports, which watch reads each second over
         // the control socket; dump-ports (the same netdev counters) where dpctl has no row.
-        const counters = dp?.stats ? {...dp.stats} : ofctl ? countersFromOfctl(ofctl) : null
+        const counters = counts(dp?.stats ? {...dp.stats} : ofctl ? countersFromOfctl(ofctl) : null)
         const devargs = i.options['dpdk-devargs']
         ports.push({
           name: i.name,
@@ -180,7 +196,7 @@ function buildBridgesAndPorts(read: SampleReader, db: OvsdbTables): {bridges: Br
           linkResets: i.linkResets,
           mtu: i.mtu,
           mac: i.macInUse,
-          statistics: i.statistics,
+          statistics: statisticsOf(i.statistics),
           counters,
           pciAddress: cls === 'dpdk' ? pciFromDevargs(devargs) : null,
           driverName: i.status['driver_name'] ?? null,
@@ -271,7 +287,7 @@ function buildInterfaces(read: SampleReader, sample: Sample, ports: OvsPortState
     else if (pciAddress || (master === null && (kind === null || kind === 'veth'))) role = 'physical'
     else role = 'virtual'
     // ip-link carried over from a full sample (a live sample without it) has stale counters.
-    const counters: LinkCounters | null = stats?.[ifname] ?? (linksFresh ? l?.counters : null) ?? null
+    const counters: LinkCounters | null = counts(stats?.[ifname] ?? (linksFresh ? l?.counters : null) ?? null)
     return {
       ifname,
       ifindex: a?.ifindex ?? l?.ifindex ?? null,
@@ -345,23 +361,23 @@ function buildPmds(read: SampleReader): {pmds: PmdThreadState[]; mainThreadPacke
     return {
       numaId: k.numaId,
       coreId: k.coreId,
-      packets: s?.packetsReceived ?? perf?.rxPackets ?? null,
+      packets: count(s?.packetsReceived ?? perf?.rxPackets),
       // Cycles from pmd-perf-show only when pmd-stats-show has no such thread (the same counters).
-      idleCycles: s ? s.idleCycles : (perf?.idleCycles ?? null),
-      processingCycles: s ? s.processingCycles : (perf?.busyCycles ?? null),
+      idleCycles: count(s ? s.idleCycles : perf?.idleCycles),
+      processingCycles: count(s ? s.processingCycles : perf?.busyCycles),
       busyPct: s?.busyPct ?? perf?.busyPct ?? null,
       isolated: rxq?.isolated ?? null,
       rxqs: rxq?.rxqs ?? [],
       overheadPct: rxq?.overheadPct ?? null,
-      upcalls: perf?.upcalls ?? s?.missWithSuccessUpcall ?? null,
-      lostUpcalls: perf?.lostUpcalls ?? s?.missWithFailedUpcall ?? null,
+      upcalls: count(perf?.upcalls ?? s?.missWithSuccessUpcall),
+      lostUpcalls: count(perf?.lostUpcalls ?? s?.missWithFailedUpcall),
       sleepIterations: perf?.sleepIterations ?? null,
       sleepTimeUs: perf?.sleepTimeUs ?? null,
       perfDurationS: perf ? (pmdPerf?.measurementDurationS ?? null) : null,
     }
   })
   const main = pmdStats?.threads.find((t) => t.kind === 'main') ?? pmdPerf?.threads.find((t) => t.kind === 'main')
-  const mainThreadPackets = main ? ('packetsReceived' in main ? main.packetsReceived : main.rxPackets) : null
+  const mainThreadPackets = main ? count('packetsReceived' in main ? main.packetsReceived : main.rxPackets) : null
   return {pmds, mainThreadPackets, rxqWindowSeconds: pmdRxq?.windowSeconds ?? null}
 }
 
@@ -438,7 +454,7 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
     pmds,
     mainThreadPackets,
     rxqWindowSeconds,
-    datapathLookups: netdevDp?.lookups ?? null,
+    datapathLookups: counts(netdevDp?.lookups),
     fdb,
     hugepages: meminfo ? {total: meminfo.hugepagesTotal, free: meminfo.hugepagesFree, sizeKb: meminfo.hugepageSizeKb} : null,
     nics,

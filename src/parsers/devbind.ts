@@ -1,7 +1,7 @@
 /** `dpdk-devbind.py --status` / `--status-dev net` (also the old dpdk_nic_bind.py). */
 
 import type {DevbindDevice, ParseResult} from './types.js'
-import {fail, guard, lines, ok, toInt} from './util.js'
+import {fail, guard, lines, ok, toInt, warningList} from './util.js'
 
 type Section = DevbindDevice['section']
 
@@ -58,7 +58,7 @@ function deviceLine(line: string, section: Section): DevbindDevice | null {
 
 export function parseDevbind(text: string): ParseResult<DevbindDevice[]> {
   return guard('dpdk-devbind', () => {
-    const warnings: string[] = []
+    const warnings = warningList()
     const devices: DevbindDevice[] = []
     const all = lines(text)
     let section: Section | null = null

@@ -1,7 +1,7 @@
 /** `ovs-appctl dpctl/show -s` and `ovs-appctl dpif/show`. */
 
 import type {DatapathPortStats, DpctlDatapath, DpctlPort, DpctlShow, DpifPort, DpifShow, ParseResult} from './types.js'
-import {fail, guard, lines, ok, toInt} from './util.js'
+import {fail, guard, lines, ok, toInt, warningList} from './util.js'
 
 /**
  * "(dpdk: k=v, k=v)" -> type and config. Pairs are joined by ", " (smap formatting); a value such as
@@ -70,7 +70,7 @@ function applyStatsLine(stats: DatapathPortStats, line: string): boolean {
 
 export function parseDpctlShow(text: string): ParseResult<DpctlShow> {
   return guard('dpctl/show', () => {
-    const warnings: string[] = []
+    const warnings = warningList()
     const datapaths: DpctlDatapath[] = []
     let datapath: DpctlDatapath | null = null
     let port: DpctlPort | null = null
@@ -120,7 +120,7 @@ export function parseDpctlShow(text: string): ParseResult<DpctlShow> {
 
 export function parseDpifShow(text: string): ParseResult<DpifShow> {
   return guard('dpif/show', () => {
-    const warnings: string[] = []
+    const warnings = warningList()
     const result: DpifShow = {datapaths: [], bridges: []}
     let datapath: string | null = null
     let bridge: DpifShow['bridges'][number] | null = null

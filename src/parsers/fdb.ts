@@ -1,7 +1,7 @@
 /** `ovs-appctl fdb/show <br>`: text (all versions), JSON array (3.6+), JSON object by bridge (4.0). */
 
 import type {FdbEntry, ParseResult} from './types.js'
-import {fail, guard, isRecord, lines, ok, parseJson, toInt} from './util.js'
+import {fail, guard, isRecord, lines, ok, parseJson, toInt, warningList} from './util.js'
 
 /** OpenFlow's OFPP_LOCAL, which the JSON form prints instead of "LOCAL". */
 const OFPP_LOCAL = 65534
@@ -39,7 +39,7 @@ function jsonEntries(items: unknown, bridge: string | null, warnings: string[]):
 function parseJsonFdb(text: string, bridge: string | null): ParseResult<FdbEntry[]> {
   const parsed = parseJson(text)
   if (!parsed.ok) return fail(`fdb/show: ${parsed.error}`)
-  const warnings: string[] = []
+  const warnings = warningList()
   if (Array.isArray(parsed.value)) return ok(jsonEntries(parsed.value, bridge, warnings), warnings)
   if (isRecord(parsed.value)) {
     const entries = Object.entries(parsed.value).flatMap(([name, items]) => jsonEntries(items, name, warnings))
@@ -53,7 +53,7 @@ function parseJsonFdb(text: string, bridge: string | null): ParseResult<FdbEntry
  * "Bridge Port VLAN MAC Age" where the bridge name is only on its first row.
  */
 function parseTextFdb(text: string, bridge: string | null): ParseResult<FdbEntry[]> {
-  const warnings: string[] = []
+  const warnings = warningList()
   const entries: FdbEntry[] = []
   let sawHeader = false
   let hasBridgeColumn = false

@@ -1,7 +1,7 @@
 /** iproute2 JSON output (`ip -j addr`, `ip -j route`, `ip -j -s -d link`). */
 
 import type {IpAddrInterface, IpAddress, IpLink, IpRoute, LinkCounters, ParseResult} from './types.js'
-import {fail, guard, isRecord, num, ok, parseJson, str} from './util.js'
+import {fail, guard, isRecord, num, ok, parseJson, str, warningList} from './util.js'
 
 /** ip -j prints one JSON array; anything else (an error message, a cut-off array) is unreadable. */
 function jsonArray(text: string, what: string): {ok: true; items: unknown[]} | {ok: false; error: string} {
@@ -49,7 +49,7 @@ export function parseIpAddr(text: string): ParseResult<IpAddrInterface[]> {
   return guard('ip-addr', () => {
     const parsed = jsonArray(text, 'ip-addr')
     if (!parsed.ok) return fail(parsed.error)
-    const warnings: string[] = []
+    const warnings = warningList()
     const result: IpAddrInterface[] = []
     for (const [i, item] of parsed.items.entries()) {
       const head = isRecord(item) ? linkHead(item) : null
@@ -92,7 +92,7 @@ export function parseIpRoute(text: string): ParseResult<IpRoute[]> {
   return guard('ip-route', () => {
     const parsed = jsonArray(text, 'ip-route')
     if (!parsed.ok) return fail(parsed.error)
-    const warnings: string[] = []
+    const warnings = warningList()
     const result: IpRoute[] = []
     for (const [i, item] of parsed.items.entries()) {
       const dst = isRecord(item) ? str(item.dst) : null
@@ -141,7 +141,7 @@ export function parseIpLink(text: string): ParseResult<IpLink[]> {
   return guard('ip-link', () => {
     const parsed = jsonArray(text, 'ip-link')
     if (!parsed.ok) return fail(parsed.error)
-    const warnings: string[] = []
+    const warnings = warningList()
     const result: IpLink[] = []
     for (const [i, item] of parsed.items.entries()) {
       const head = isRecord(item) ? linkHead(item) : null

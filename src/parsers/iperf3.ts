@@ -2,7 +2,7 @@
 
 import {parseIperf3Text} from './iperf3-text.js'
 import type {LoadResult, ParseResult} from './types.js'
-import {fail, guard, isRecord, num, ok, parseJson, str} from './util.js'
+import {count, fail, guard, isRecord, num, ok, parseJson, str, warningList} from './util.js'
 
 function get(value: unknown, ...path: Array<string | number>): unknown {
   let current = value
@@ -27,7 +27,7 @@ export function parseIperf3(text: string): ParseResult<LoadResult> {
     }
     const json = parsed.value
     if (!isRecord(json)) return fail('iperf3: expected a JSON object')
-    const warnings: string[] = []
+    const warnings = warningList()
 
     const intervals: LoadResult['intervals'] = []
     const rawIntervals = get(json, 'intervals')
@@ -35,18 +35,18 @@ export function parseIperf3(text: string): ParseResult<LoadResult> {
       const sum = get(interval, 'sum')
       const start = num(get(sum, 'start'))
       const end = num(get(sum, 'end'))
-      const bytes = num(get(sum, 'bytes'))
-      const bitsPerSecond = num(get(sum, 'bits_per_second'))
+      const bytes = count(get(sum, 'bytes'))
+      const bitsPerSecond = count(get(sum, 'bits_per_second'))
       if (start === null || end === null || bytes === null || bitsPerSecond === null) {
         warnings.push(`interval ${i}: incomplete sum, skipped`)
         continue
       }
-      intervals.push({start, end, bytes, bitsPerSecond, retransmits: num(get(sum, 'retransmits'))})
+      intervals.push({start, end, bytes, bitsPerSecond, retransmits: count(get(sum, 'retransmits'))})
     }
 
     // TCP reports the sender side in end.sum_sent; UDP only has end.sum.
     const endSum = isRecord(get(json, 'end', 'sum_sent')) ? get(json, 'end', 'sum_sent') : get(json, 'end', 'sum')
-    let bytes = num(get(endSum, 'bytes'))
+    let bytes = count(get(endSum, 'bytes'))
     if (bytes === null && intervals.length > 0) {
       bytes = intervals.reduce((total, interval) => total + interval.bytes, 0)
       warnings.push('no end summary; bytes summed from the intervals')
@@ -59,8 +59,8 @@ export function parseIperf3(text: string): ParseResult<LoadResult> {
         target: str(get(json, 'start', 'connecting_to', 'host')),
         localHost: str(get(json, 'start', 'connected', 0, 'local_host')),
         bytes,
-        bitsPerSecond: num(get(endSum, 'bits_per_second')),
-        retransmits: num(get(endSum, 'retransmits')),
+        bitsPerSecond: count(get(endSum, 'bits_per_second')),
+        retransmits: count(get(endSum, 'retransmits')),
         durationS: num(get(json, 'start', 'test_start', 'duration')),
         reverse: Boolean(get(json, 'start', 'test_start', 'reverse')),
         startedAtSecs: num(get(json, 'start', 'timestamp', 'timesecs')),

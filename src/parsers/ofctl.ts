@@ -1,7 +1,7 @@
 /** `ovs-ofctl show BR` and `ovs-ofctl dump-ports BR`. */
 
 import type {OfctlPortCounters, OfctlPortStats, OfctlShowPort, ParseResult} from './types.js'
-import {fail, guard, lines, ok, toInt} from './util.js'
+import {fail, guard, lines, ok, toInt, warningList} from './util.js'
 
 function portId(token: string): number | 'LOCAL' | null {
   if (token.toUpperCase() === 'LOCAL') return 'LOCAL'
@@ -10,7 +10,7 @@ function portId(token: string): number | 'LOCAL' | null {
 
 export function parseOfctlShow(text: string): ParseResult<OfctlShowPort[]> {
   return guard('ofctl show', () => {
-    const warnings: string[] = []
+    const warnings = warningList()
     const ports: OfctlShowPort[] = []
     let port: OfctlShowPort | null = null
     let sawReply = false
@@ -60,7 +60,7 @@ function emptyCounters(): OfctlPortCounters {
 
 export function parseOfctlPorts(text: string): ParseResult<OfctlPortStats[]> {
   return guard('ofctl dump-ports', () => {
-    const warnings: string[] = []
+    const warnings = warningList()
     const stats: OfctlPortStats[] = []
     let current: OfctlPortStats | null = null
     let sawReply = false

@@ -13,7 +13,7 @@ import type {
   OvsdbRow,
   ParseResult,
 } from './types.js'
-import {fail, guard, isRecord, ok, parseJson} from './util.js'
+import {fail, guard, isRecord, ok, parseJson, warningList} from './util.js'
 
 // ---------------------------------------------------------------- JSON tables
 
@@ -87,7 +87,7 @@ function readTable(text: string): ParseResult<JsonTable> {
   }
   const headings = table.headings
   if (!headings.every((h): h is string => typeof h === 'string')) return fail('ovsdb: headings are not strings')
-  const warnings: string[] = []
+  const warnings = warningList()
   const rows: unknown[][] = []
   for (const [i, data] of table.data.entries()) {
     if (!Array.isArray(data) || data.length !== headings.length) {
@@ -170,9 +170,10 @@ function stringMap(cell: unknown): Record<string, string> {
 function numberMap(cell: unknown): Record<string, number> {
   const datum = toDatum(cell)
   if (datum === undefined || Array.isArray(datum) || !isRecord(datum)) return {}
-  if (Object.values(datum).every((v) => typeof v === 'number')) return datum as Record<string, number>
+  // JSON.parse reads 1e400 as Infinity: only finite numbers are values.
+  if (Object.values(datum).every((v) => typeof v === 'number' && Number.isFinite(v))) return datum as Record<string, number>
   const result: Record<string, number> = {}
-  for (const [k, v] of Object.entries(datum)) if (typeof v === 'number') result[k] = v
+  for (const [k, v] of Object.entries(datum)) if (typeof v === 'number' && Number.isFinite(v)) result[k] = v
   return result
 }
 
@@ -246,7 +247,7 @@ export function parsePorts(text: string): ParseResult<OvsPortRow[]> {
     name,
     interfaceUuids: stringList(cell('interfaces')),
     tag: optionalInt(cell('tag')),
-    trunks: atoms(cell('trunks')).filter((a): a is number => typeof a === 'number'),
+    trunks: atoms(cell('trunks')).filter((a): a is number => typeof a === 'number' && Number.isInteger(a)),
     bondMode: optionalString(cell('bond_mode')),
     otherConfig: stringMap(cell('other_config')),
   }))

@@ -1,7 +1,7 @@
 /** dpif-netdev PMD commands: pmd-stats-show, pmd-perf-show, pmd-rxq-show (OVS 2.6 -> 4.0). */
 
 import type {PmdPerf, PmdPerfThread, PmdRxq, PmdRxqShow, PmdRxqThread, PmdStats, PmdStatsThread, ParseResult} from './types.js'
-import {fail, guard, isUnknownToken, leadingNumber, lines, normaliseLabel, ok, round2, toInt} from './util.js'
+import {fail, guard, isUnknownToken, leadingNumber, lines, normaliseLabel, ok, round2, toInt, toNumber, warningList} from './util.js'
 
 interface ThreadHeader {
   kind: 'pmd' | 'main'
@@ -66,7 +66,7 @@ export function parsePmdStats(text: string): ParseResult<PmdStats> {
   return guard('pmd-stats-show', () => {
     // OVS 4.0 kept pmd-stats-show as an alias printing pmd-perf-show output.
     if (/^\s*Measurement duration:/im.test(text)) return perfAsStats(text)
-    const warnings: string[] = []
+    const warnings = warningList()
     const threads: PmdStatsThread[] = []
     let thread: PmdStatsThread | null = null
     let miss: number | null = null
@@ -198,7 +198,7 @@ function deriveCycles(thread: PmdPerfThread, cyclesPerRxPacket: number | null): 
 
 export function parsePmdPerf(text: string): ParseResult<PmdPerf> {
   return guard('pmd-perf-show', () => {
-    const warnings: string[] = []
+    const warnings = warningList()
     const threads: PmdPerfThread[] = []
     let measurementDurationS: number | null = null
     let thread: PmdPerfThread | null = null
@@ -214,7 +214,7 @@ export function parsePmdPerf(text: string): ParseResult<PmdPerf> {
       const duration = /^\s*Measurement duration:\s*([\d.]+)/i.exec(line)
       if (duration) {
         // Repeated per thread in some versions; the first one is the window of the whole reply.
-        measurementDurationS ??= Number(duration[1])
+        measurementDurationS ??= toNumber(duration[1]) // "1.2.3" is no number: null, not NaN
         thread = null
         continue
       }
@@ -278,7 +278,7 @@ function rxqLine(line: string): PmdRxq[] | null {
 
 export function parsePmdRxq(text: string): ParseResult<PmdRxqShow> {
   return guard('pmd-rxq-show', () => {
-    const warnings: string[] = []
+    const warnings = warningList()
     const pmds: PmdRxqThread[] = []
     let windowSeconds: number | null = null
     let pmd: PmdRxqThread | null = null

@@ -1,7 +1,7 @@
 /** /proc/meminfo and /proc/cmdline. */
 
 import type {KernelCmdline, Meminfo, ParseResult} from './types.js'
-import {fail, guard, lines, ok, toInt} from './util.js'
+import {fail, guard, lines, ok, toInt, warningList} from './util.js'
 
 const MEMINFO_FIELDS: Record<string, keyof Meminfo> = {
   HugePages_Total: 'hugepagesTotal',
@@ -67,7 +67,7 @@ export function parseCmdline(text: string): ParseResult<KernelCmdline> {
     const raw = text.trim()
     if (raw === '') return fail('cmdline: empty')
     const params: Record<string, string | true> = {}
-    const warnings: string[] = []
+    const warnings = warningList()
     for (const word of cmdlineWords(raw)) {
       const eq = word.indexOf('=')
       const key = eq === -1 ? word : word.slice(0, eq)

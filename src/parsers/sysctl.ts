@@ -1,12 +1,12 @@
 /** `key = value` lines as sysctl prints them (the sysctl-net reader prints the same). */
 
 import type {ParseResult, SysctlValues} from './types.js'
-import {fail, guard, lines, ok} from './util.js'
+import {fail, guard, lines, ok, warningList} from './util.js'
 
 export function parseSysctl(text: string): ParseResult<SysctlValues> {
   return guard('sysctl', () => {
     const values: SysctlValues = {}
-    const warnings: string[] = []
+    const warnings = warningList()
     for (const line of lines(text)) {
       if (line.trim() === '') continue
       const eq = line.indexOf('=')

@@ -1,14 +1,14 @@
 /** The in-process sysfs readers' JSON (sysfs-net, sysfs-stats). */
 
 import type {LinkCounters, ParseResult, SysfsNetDevice, SysfsStats} from './types.js'
-import {fail, guard, isRecord, num, ok, parseJson, str} from './util.js'
+import {fail, guard, isRecord, num, ok, parseJson, str, warningList} from './util.js'
 
 export function parseSysfsNet(text: string): ParseResult<SysfsNetDevice[]> {
   return guard('sysfs-net', () => {
     const parsed = parseJson(text)
     if (!parsed.ok) return fail(`sysfs-net: ${parsed.error}`)
     if (!Array.isArray(parsed.value)) return fail('sysfs-net: expected a JSON array')
-    const warnings: string[] = []
+    const warnings = warningList()
     const devices: SysfsNetDevice[] = []
     for (const [i, item] of parsed.value.entries()) {
       const ifname = isRecord(item) ? str(item.ifname) : null
@@ -45,7 +45,7 @@ export function parseSysfsStats(text: string): ParseResult<SysfsStats> {
     const parsed = parseJson(text)
     if (!parsed.ok) return fail(`sysfs-stats: ${parsed.error}`)
     if (!isRecord(parsed.value)) return fail('sysfs-stats: expected a JSON object')
-    const warnings: string[] = []
+    const warnings = warningList()
     const stats: SysfsStats = {}
     for (const [ifname, raw] of Object.entries(parsed.value)) {
       if (!isRecord(raw)) {

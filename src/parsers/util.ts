@@ -2,8 +2,31 @@
 
 import type {ParseResult} from './types.js'
 
+/** Warnings kept per parse: a hostile output of a million bad lines must not make a million strings. */
+export const WARNINGS_KEPT = 50
+
+/** A warning list that keeps the first WARNINGS_KEPT and counts the rest (ok() says how many). */
+export function warningList(): string[] {
+  const list: string[] = []
+  let dropped = 0
+  Object.defineProperty(list, 'push', {
+    enumerable: false,
+    value: (...items: string[]) => {
+      for (const w of items) {
+        if (list.length < WARNINGS_KEPT) Array.prototype.push.call(list, w)
+        else dropped++
+      }
+      return list.length
+    },
+  })
+  Object.defineProperty(list, 'dropped', {enumerable: false, get: () => dropped})
+  return list
+}
+
 export function ok<T>(value: T, warnings: string[] = []): ParseResult<T> {
-  return {ok: true, value, warnings}
+  const dropped = (warnings as {dropped?: number}).dropped
+  if (dropped === undefined) return {ok: true, value, warnings}
+  return {ok: true, value, warnings: dropped > 0 ? [...warnings, `and ${dropped} more warnings`] : [...warnings]}
 }
 
 export function fail<T>(error: string): ParseResult<T> {
@@ -87,6 +110,12 @@ export function num(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null
   if (typeof value === 'string') return toNumber(value)
   return null
+}
+
+/** A count (bytes, packets, retransmits): a finite number, not negative; else null. */
+export function count(value: unknown): number | null {
+  const n = num(value)
+  return n !== null && n >= 0 ? n : null
 }
 
 export function round2(value: number): number {

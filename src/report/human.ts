@@ -7,6 +7,7 @@ import type {Diagnosis} from '../diagnose/types.js'
 import type {Severity} from '../engine/types.js'
 import {bits, bytes, evidenceValue, int, percent} from './format.js'
 import type {Style} from './style.js'
+import {printableDeep} from '../util/printable.js'
 
 function table(head: string[], style: Style, colWidths?: number[]): Table.Table {
   // cli-table3 colours headers red by default; keep it plain unless colour is wanted.
@@ -26,7 +27,9 @@ function severityLabel(s: Severity, style: Style): string {
 
 const REFERENCE_WORDS = {vhost: 'what the VMs sent and received (vhost ports)', load: "the load's own byte count", busiest: 'the busiest path', none: 'nothing (no traffic)'}
 
-export function renderDiagnosis(d: Diagnosis, style: Style, opts: {verbose?: boolean; width?: number} = {}): string {
+export function renderDiagnosis(raw: Diagnosis, style: Style, opts: {verbose?: boolean; width?: number} = {}): string {
+  // Every string of the diagnosis may come from the host or a bundle: escaped before it reaches a terminal.
+  const d = printableDeep(raw)
   const out: string[] = []
   const color = d.exitCode === 2 ? style.red : d.exitCode === 1 ? style.yellow : d.exitCode === 0 ? style.green : style.yellow
   out.push(color(style.bold(d.verdict.text)))

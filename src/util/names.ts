@@ -32,3 +32,14 @@ export function assertNetns(name: string): string {
   }
   return name
 }
+
+/**
+ * OVS port and interface names are not kernel names (vhost-user ports are often longer than 15
+ * bytes), but the ones dpdk-doctor puts in an argv, a file name or a plan line must still be plain:
+ * 1-64 bytes of letters, digits, "_", ".", ":", "@" and "-", not starting with "-" or ".".
+ */
+const OVS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,63}$/
+
+export function isValidOvsName(name: string): boolean {
+  return OVS_NAME.test(name)
+}

@@ -6,6 +6,7 @@ import {findingLine, jsonLine, plainLine} from './format.js'
 import {startPacer} from './pacer.js'
 import type {WatchSession} from './session.js'
 import type {WatchStore} from './store.js'
+import {printable, printableDeep} from '../util/printable.js'
 
 export interface PlainOptions {
   session: WatchSession
@@ -41,13 +42,14 @@ export function runPlain(opts: PlainOptions): Promise<void> {
           printedFindings = frame.findings.length
           if (opts.json) opts.write(jsonLine(frame, fresh))
           else {
-            for (const f of fresh) opts.write(findingLine(f))
-            opts.write(plainLine(frame))
+            // Escaped for a terminal; the JSON lines keep the raw strings (JSON escapes them).
+            for (const f of fresh) opts.write(findingLine(printableDeep(f)))
+            opts.write(plainLine(printableDeep(frame)))
           }
         }
         if (session.finished()) finish()
       },
-      onError: (e) => opts.warn(`a sample failed: ${e instanceof Error ? e.message : String(e)}`),
+      onError: (e) => opts.warn(`a sample failed: ${printable(e instanceof Error ? e.message : String(e))}`),
     })
     if (opts.signal.aborted) finish()
     opts.signal.addEventListener('abort', finish, {once: true})

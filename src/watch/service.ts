@@ -15,6 +15,7 @@ import type {Style} from '../report/style.js'
 import {LiveSampleSource, ReplaySampleSource} from './sources.js'
 import {loadArgv, WatchSession} from './session.js'
 import {WatchStore} from './store.js'
+import {printable, printableDeep} from '../util/printable.js'
 
 export interface WatchRequest {
   from: string | null
@@ -75,7 +76,7 @@ export function finishWatch(capture: Capture, req: Pick<WatchRequest, 'from' | '
 
 /** The exit summary: diagnose's verdict line and the findings count. */
 export function summaryLines(result: WatchResult, style: Style): string[] {
-  const d = result.diagnosis
+  const d = printableDeep(result.diagnosis)
   const count = (sev: string) => d.findings.filter((f) => f.severity === sev).length
   const bySeverity = ['critical', 'warning', 'info'].filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`)
   const colour = d.exitCode === 0 ? style.green : d.exitCode === 1 ? style.yellow : d.exitCode === 2 ? style.red : style.dim
@@ -84,7 +85,7 @@ export function summaryLines(result: WatchResult, style: Style): string[] {
     colour(style.bold(d.verdict.text)),
     `${colour(d.status)} (exit ${d.exitCode}): ${d.findings.length} finding${d.findings.length === 1 ? '' : 's'}${bySeverity.length > 0 ? ` (${bySeverity.join(', ')})` : ''}${window}`,
   ]
-  if (result.savedTo) lines.push(`Saved the capture to ${result.savedTo}: dpdk-doctor diagnose --from ${result.savedTo}`)
+  if (result.savedTo) lines.push(`Saved the capture to ${printable(result.savedTo)}: dpdk-doctor diagnose --from ${printable(result.savedTo)}`)
   return lines
 }
 

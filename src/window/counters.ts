@@ -40,7 +40,8 @@ export function seriesDelta(points: Point[]): SeriesDelta {
       const wrapAt = prev.value < WRAP32 ? WRAP32 : WRAP64
       const wrapped = wrapAt - prev.value + cur.value
       // A wrap moves a little past the boundary; anything else is a reset from zero.
-      step = prev.value > wrapAt * 0.9 && wrapped < wrapAt * 0.1 ? wrapped : cur.value
+      // (A value past the counter's width is not a wrap: it would make the step negative.)
+      step = prev.value < wrapAt && prev.value > wrapAt * 0.9 && wrapped >= 0 && wrapped < wrapAt * 0.1 ? wrapped : cur.value
     }
     delta += step
     const dt = (cur.t - prev.t) / 1000

@@ -6,7 +6,7 @@
  * to the components. Keys need raw mode: without it (stdin not a terminal) they are off and
  * Ctrl-C (SIGINT) ends the watch.
  */
-import {useState} from 'react'
+import {useMemo, useState} from 'react'
 import type {ReactNode} from 'react'
 import {useApp, useInput, useStdin} from 'ink'
 import type {WatchSession} from '../session.js'
@@ -14,6 +14,7 @@ import type {WatchStore} from '../store.js'
 import type {WatchFrame} from '../types.js'
 import {Dashboard} from './components.js'
 import {useColumns, useSampler, useWatchFrame} from './hooks.js'
+import {printableDeep} from '../../util/printable.js'
 
 export interface AppProps {
   session: WatchSession
@@ -27,7 +28,9 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 export function App({session, store, intervalMs, saveDir}: AppProps): ReactNode {
   const {exit} = useApp()
-  const frame = useWatchFrame(store)
+  const raw = useWatchFrame(store)
+  // Names and notes in a frame come from the host or a bundle: escaped before ink draws them.
+  const frame = useMemo(() => printableDeep(raw), [raw])
   const columns = useColumns()
   const {isRawModeSupported} = useStdin()
   const interactive = isRawModeSupported === true
