@@ -4,6 +4,7 @@ import {diagnoseBundle, diagnoseLive} from '../src/diagnose/service.js'
 import type {Diagnosis} from '../src/diagnose/types.js'
 import {liveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
 import {renderDiagnosis} from '../src/report/human.js'
+import {outputWidth} from '../src/report/layout.js'
 
 export default class Diagnose extends DoctorCommand {
   static override summary = 'Find out whether VM traffic takes the DPDK fast path or bypasses it through the kernel.'
@@ -35,7 +36,7 @@ Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (not enough data, usage error
         )
     process.exitCode = diagnosis.exitCode
     if (!this.jsonEnabled()) {
-      this.log(renderDiagnosis(diagnosis, this.style(flags['no-color']), {verbose: flags.verbose, width: process.stdout.columns ?? 120}))
+      this.log(renderDiagnosis(diagnosis, this.style(flags['no-color']), {verbose: flags.verbose, width: outputWidth()}))
     }
     return diagnosis
   }

@@ -5,6 +5,7 @@
  * DPDK_DOCTOR_NO_FAST_PATH=1 turns it off (tests compare both paths).
  */
 import {errorDocument, errorText, exitOf} from './errors.js'
+import {outputWidth} from './report/layout.js'
 import {TOOL} from './version.js'
 
 interface FromArgs {
@@ -53,7 +54,7 @@ export async function tryFastPath(argv: string[]): Promise<boolean> {
     const d = diagnoseBundle(args.from)
     process.exitCode = d.exitCode
     if (args.json) process.stdout.write(`${JSON.stringify(d, null, 2)}\n`)
-    else process.stdout.write(`${renderDiagnosis(d, makeStyle(colorWanted(process.stdout, args.noColor)), {verbose: args.verbose, width: process.stdout.columns ?? 120})}\n`)
+    else process.stdout.write(`${renderDiagnosis(d, makeStyle(colorWanted(process.stdout, args.noColor)), {verbose: args.verbose, width: outputWidth()})}\n`)
   } catch (error) {
     const err = error as Error
     process.exitCode = exitOf(err)
