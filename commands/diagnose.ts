@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
-import {DoctorCommand} from '../src/base-command.js'
+import {DoctorCommand, jsonFlag} from '../src/base-command.js'
+import {usageLines} from '../src/usage.js'
 import {diagnoseBundle, diagnoseLive} from '../src/diagnose/service.js'
 import type {Diagnosis} from '../src/diagnose/types.js'
 import {liveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
@@ -22,10 +23,13 @@ Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (not enough data, usage error
   ]
 
   static override flags = {
+    json: jsonFlag('the diagnosis (schema dpdk-doctor/diagnosis@1)'),
     from: Flags.directory({description: 'Diagnose a saved capture bundle instead of this host.', exclusive: ['load', 'during', 'save', 'netns', 'ovs-rundir']}),
     save: Flags.directory({description: 'Also save the capture bundle to this directory.'}),
     ...liveFlags,
   }
+
+  static override usage = usageLines('diagnose', Diagnose.flags, {mode: 'from'})
 
   async run(): Promise<Diagnosis> {
     const {flags} = await this.parse(Diagnose)
