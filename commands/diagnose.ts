@@ -10,7 +10,7 @@ import {outputWidth} from '../src/report/layout.js'
 export default class Diagnose extends DoctorCommand {
   static override summary = 'Find out whether VM traffic takes the DPDK fast path or bypasses it through the kernel.'
 
-  static override description = `Snapshots the host (addresses, routes, drivers, OVS bridges and ports, PMD threads, FDB), optionally before and during a load such as iperf3, runs the rules and prints a verdict, the findings with their evidence, where the traffic went, and the fix.
+  static override description = `Snapshots the host (addresses, routes, drivers, OVS bridges and ports, PMD threads, FDB), optionally before and during a load such as iperf3, runs the rules and prints a verdict, the findings in causal order (root cause, what the traffic shows, what follows, other problems, info), where the traffic went, and the fix (the plan that fix shows). --verbose adds the evidence.
 
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (not enough data, usage error, timeout).`
 
