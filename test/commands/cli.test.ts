@@ -147,7 +147,7 @@ describe('--version', () => {
   })
 })
 
-describe('the fast path (diagnose --from and --version without oclif) matches oclif', () => {
+describe('the fast path (diagnose --from, --version, --help and rules without oclif) matches oclif', () => {
   it.each([
     ['diagnose', '--from', BROKEN],
     ['diagnose', '--from', BROKEN, '--json'],
@@ -156,9 +156,21 @@ describe('the fast path (diagnose --from and --version without oclif) matches oc
     ['diagnose', '--from', '/nonexistent-bundle', '--json'],
     ['diagnose', '--from', '/nonexistent-bundle'],
     ['--version'],
+    ['--help'],
+    ['-h'],
+    ['help'],
+    ['rules'],
+    ['rules', '--json'],
+    ['rules', '--no-color'],
   ])('%j', async (...args) => {
     const fast = await cli(args)
     const oclif = await cli(args, {DPDK_DOCTOR_NO_FAST_PATH: '1'})
+    expect(fast).toEqual(oclif)
+  })
+
+  it.each(['40', '100', '132'])('root help at OCLIF_COLUMNS=%s', async (columns) => {
+    const fast = await cli(['--help'], {OCLIF_COLUMNS: columns})
+    const oclif = await cli(['--help'], {OCLIF_COLUMNS: columns, DPDK_DOCTOR_NO_FAST_PATH: '1'})
     expect(fast).toEqual(oclif)
   })
 })
