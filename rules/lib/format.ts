@@ -49,5 +49,5 @@ export function roundShare(share: number | null): number | null {
  * kernel's own ACKs and ARP, counters read a moment apart), which "100.3 % of" would hide.
  */
 export function shareOfVmTraffic(share: number): string {
-  return share > 1.0005 ? `all of the VM traffic and more (${formatShare(share)}, the kernel's ACKs and ARP counted too)` : `${formatShare(share)} of the VM traffic`
+  return share > 1.0005 ? `all of the VM traffic and more (${formatShare(share)}, with the kernel's own ACKs and ARP, or counters read a moment apart)` : `${formatShare(share)} of the VM traffic`
 }
