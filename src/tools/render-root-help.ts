@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     if (last && last.text === text) last.to = width
     else entries.push({from: width, to: width, text})
   }
-  writeFileSync(new URL('../../root-help.json', import.meta.url), JSON.stringify({entries, commands: config.commands.length}))
+  // Beside the fast path's bundle, which reads it.
+  writeFileSync(new URL('../../fast/root-help.json', import.meta.url), JSON.stringify({entries, commands: config.commands.length}))
 }
 
 await main()
