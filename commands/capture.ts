@@ -4,7 +4,7 @@ import {assertBundleDir, writeCapture} from '../src/capture/bundle.js'
 import {DoctorCommand, jsonFlag} from '../src/base-command.js'
 import {usageLines} from '../src/usage.js'
 import {captureHost} from '../src/diagnose/service.js'
-import {liveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
+import {captureLiveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
 
 export interface CaptureSummary {
   bundle: string
@@ -25,7 +25,7 @@ export default class Capture extends DoctorCommand {
   static override flags = {
     json: jsonFlag('where the bundle went and what each sample holds'),
     out: Flags.directory({description: 'Directory to write the bundle to (new or empty).', required: true}),
-    ...liveFlags,
+    ...captureLiveFlags,
   }
 
   static override usage = usageLines('capture', Capture.flags, {})
