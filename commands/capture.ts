@@ -1,9 +1,10 @@
 import {Flags} from '@oclif/core'
 import {resolve} from 'node:path'
 import {assertBundleDir, writeCapture} from '../src/capture/bundle.js'
-import {DoctorCommand} from '../src/base-command.js'
+import {DoctorCommand, jsonFlag} from '../src/base-command.js'
+import {usageLines} from '../src/usage.js'
 import {captureHost} from '../src/diagnose/service.js'
-import {liveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
+import {captureLiveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
 import {printable} from '../src/util/printable.js'
 
 export interface CaptureSummary {
@@ -23,9 +24,12 @@ export default class Capture extends DoctorCommand {
   ]
 
   static override flags = {
+    json: jsonFlag('where the bundle went and what each sample holds'),
     out: Flags.directory({description: 'Directory to write the bundle to (new or empty).', required: true}),
-    ...liveFlags,
+    ...captureLiveFlags,
   }
+
+  static override usage = usageLines('capture', Capture.flags, {})
 
   async run(): Promise<CaptureSummary> {
     const {flags} = await this.parse(Capture)

@@ -1,9 +1,11 @@
 import {Flags} from '@oclif/core'
-import {DoctorCommand} from '../src/base-command.js'
+import {DoctorCommand, jsonFlag} from '../src/base-command.js'
+import {usageLines} from '../src/usage.js'
 import {diagnoseBundle, diagnoseLive} from '../src/diagnose/service.js'
 import type {Diagnosis} from '../src/diagnose/types.js'
 import {liveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
 import {renderDiagnosis} from '../src/report/human.js'
+import {outputWidth} from '../src/report/layout.js'
 import {renderNagios, renderNagiosError} from '../src/report/nagios.js'
 import {NPD_EXIT, npdExitCode, npdLine, renderNpd} from '../src/report/npd.js'
 import {renderPrometheus} from '../src/report/prometheus.js'
@@ -16,7 +18,7 @@ type Format = (typeof FORMATS)[number]
 export default class Diagnose extends DoctorCommand {
   static override summary = 'Find out whether VM traffic takes the DPDK fast path or bypasses it through the kernel.'
 
-  static override description = `Snapshots the host (addresses, routes, drivers, OVS bridges and ports, PMD threads, FDB), optionally before and during a load such as iperf3, runs the rules and prints a verdict, the findings with their evidence, where the traffic went, and the fix.
+  static override description = `Snapshots the host (addresses, routes, drivers, OVS bridges and ports, PMD threads, FDB), optionally before and during a load such as iperf3, runs the rules and prints a verdict, the findings in causal order (root cause, what the traffic shows, what follows, other problems, info), where the traffic went, and the fix (the plan that fix shows). --verbose adds the evidence.
 
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (not enough data, usage error, timeout); with --format npd: 0 OK, 1 problem, 2 unknown.
 
@@ -33,6 +35,7 @@ For fleets (README "Fleets"): --format nagios is a Nagios/Icinga check, --format
   ]
 
   static override flags = {
+    json: jsonFlag('the diagnosis (schema dpdk-doctor/diagnosis@1)'),
     from: Flags.directory({description: 'Diagnose a saved capture bundle instead of this host.', exclusive: ['load', 'during', 'save', 'netns', 'ovs-rundir']}),
     save: Flags.directory({description: 'Also save the capture bundle to this directory.'}),
     format: Flags.string({
@@ -44,6 +47,8 @@ For fleets (README "Fleets"): --format nagios is a Nagios/Icinga check, --format
     'prometheus-textfile': Flags.file({description: 'Also write the result as Prometheus metrics to this file, atomically (for node_exporter --collector.textfile.directory; name it *.prom).'}),
     ...liveFlags,
   }
+
+  static override usage = usageLines('diagnose', Diagnose.flags, {mode: 'from'})
 
   /** The --format of this run, known even when flag parsing failed (so an error still speaks it). */
   private format(): Format {
@@ -71,7 +76,7 @@ For fleets (README "Fleets"): --format nagios is a Nagios/Icinga check, --format
       this.log(renderNpd(diagnosis))
       process.exitCode = npdExitCode(diagnosis)
     } else if (format === 'prometheus') process.stdout.write(renderPrometheus(diagnosis, run))
-    else this.log(renderDiagnosis(diagnosis, this.style(flags['no-color']), {verbose: flags.verbose, width: process.stdout.columns ?? 120}))
+    else this.log(renderDiagnosis(diagnosis, this.style(flags['no-color']), {verbose: flags.verbose, width: outputWidth()}))
     return diagnosis
   }
 

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {DoctorCommand} from '../src/base-command.js'
+import {DoctorCommand, jsonFlag} from '../src/base-command.js'
+import {usageLines} from '../src/usage.js'
 import {DoctorError} from '../src/errors.js'
 import {parseVmAddresses} from '../src/fix/guest.js'
 import {askYes} from '../src/fix/prompt.js'
@@ -30,15 +31,16 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
   ]
 
   static override args = {
-    id: Args.string({description: 'Change id for --confirm / --rollback (also accepted as the flag value).', required: false}),
+    id: Args.string({description: 'Change id for --confirm (required) and --rollback (default: the newest not rolled back).', required: false}),
   }
 
   static override flags = {
-    from: Flags.directory({description: 'Plan from a capture bundle instead of this host (plan only).', exists: true, exclusive: ['apply', 'confirm', 'rollback', 'netns', 'ovs-rundir']}),
+    json: jsonFlag('the plan, or the result of --apply, --confirm or --rollback (schemas dpdk-doctor/fix-*@1)'),
+    from: Flags.directory({description: 'Plan from a capture bundle instead of this host (plan only).', exclusive: ['apply', 'confirm', 'rollback', 'netns', 'ovs-rundir']}),
     apply: Flags.boolean({description: 'Apply the plan (journaled, guarded, reverted unless confirmed).', exclusive: ['confirm', 'rollback']}),
     plan: Flags.file({description: 'With --apply: apply this saved plan (refused if the host changed since).', dependsOn: ['apply'], exists: true}),
     'plan-out': Flags.file({description: 'Save the plan (with host identity and state fingerprint) to this file.'}),
-    confirm: Flags.string({description: 'Keep change ID: stops its revert timer.', exclusive: ['rollback']}),
+    confirm: Flags.boolean({description: 'Keep change ID (required): stops its revert timer.', exclusive: ['rollback']}),
     rollback: Flags.boolean({description: 'Roll back change [ID] (default: the newest not rolled back).'}),
     yes: Flags.boolean({char: 'y', description: 'Apply without asking (required when stdin is not a terminal).'}),
     force: Flags.boolean({description: 'Apply even if a step would cut the management path or its impact is unknown (the revert timer stays armed).'}),
@@ -59,6 +61,16 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
     netns: Flags.string({description: 'Plan and apply in this network namespace (ip -n NS).', env: 'DPDK_DOCTOR_NETNS'}),
     'ovs-rundir': Flags.directory({description: 'OVS run directory with the db.sock and control sockets.', env: 'OVS_RUNDIR'}),
   }
+
+  static override usage = usageLines('fix', Fix.flags, {
+    lines: [
+      {lead: '', flags: ['netns', 'ovs-rundir', 'plan-out', 'vm-subnet', 'vm-address', 'guest-config-dir', 'setup-script', 'only-device']},
+      {lead: '--from <value>', flags: ['plan-out', 'vm-subnet', 'vm-address', 'guest-config-dir', 'setup-script', 'only-device']},
+      {lead: '--apply', flags: ['plan', 'yes', 'force', 'no-revert-timer', 'confirm-timeout', 'allow-irreversible', 'persist', 'force-unlock', 'load', 'load-after', 'load-timeout', 'interval', 'netns', 'ovs-rundir', 'plan-out', 'vm-subnet', 'vm-address', 'guest-config-dir', 'setup-script', 'only-device']},
+      {lead: '--confirm ID', flags: ['load', 'load-timeout', 'interval']},
+      {lead: '--rollback [ID]', flags: ['force-unlock']},
+    ],
+  })
 
   async run(): Promise<FixPlan | ApplyResult | ConfirmResult | RollbackResult> {
     const {args, flags} = await this.parse(Fix)
@@ -87,7 +99,8 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
         return result
       }
       if (flags.confirm) {
-        const result = await confirmChange({changeId: assertChangeId(flags.confirm), load, loadTimeoutMs: common.loadTimeoutMs, intervalMs: common.intervalMs, progress: common.progress})
+        if (!args.id) throw new DoctorError('E_USAGE', '--confirm needs the change id that apply printed', {suggestions: ['dpdk-doctor fix --confirm ID (apply prints the id; the journals are in /var/lib/dpdk-doctor/journal)']})
+        const result = await confirmChange({changeId: assertChangeId(args.id), load, loadTimeoutMs: common.loadTimeoutMs, intervalMs: common.intervalMs, progress: common.progress})
         print(renderConfirm(result, style))
         return result
       }

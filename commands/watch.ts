@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 import {DoctorCommand} from '../src/base-command.js'
+import {usageLines} from '../src/usage.js'
+import {colorWanted} from '../src/report/style.js'
 import {parseDuration, splitCommand} from '../src/util/argv.js'
 import {tuneJitForSampling} from '../src/watch/jit.js'
 import {runPlain} from '../src/watch/plain.js'
@@ -15,20 +17,21 @@ Keys: q quit, p pause, s save a capture, f show the fix plan. Not on a terminal 
 On exit it ends the load's process group, prints the window's diagnosis summary and exits with diagnose's code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`
 
   static override examples = [
-    '<%= config.bin %> watch --run "iperf3 -c 10.10.1.20 -t 30"',
-    '<%= config.bin %> watch --netns lab-host0 --ovs-rundir /tmp/dpdk-doctor-lab/run --run "ip netns exec lab-vm0 iperf3 -c 172.16.0.2 -t 30"',
+    '<%= config.bin %> watch --load "iperf3 -c 10.10.1.20 -t 30"',
+    '<%= config.bin %> watch --netns lab-host0 --ovs-rundir /tmp/dpdk-doctor-lab/run --load "ip netns exec lab-vm0 iperf3 -c 172.16.0.2 -t 30"',
     '<%= config.bin %> watch --from fixtures/bundles/lab-broken-huge-load',
-    '<%= config.bin %> watch --duration 20s --save /tmp/host0-watch | cat',
+    '<%= config.bin %> watch --during 20s --save /tmp/host0-watch | cat',
   ]
 
   static override flags = {
-    run: Flags.string({description: 'Run this load (no shell) while watching, e.g. "iperf3 -c 10.10.1.20 -t 30"; iperf3 gets --forceflush so its rate shows every interval.'}),
+    json: Flags.boolean({description: 'Print one JSON object per line: one per interval, then the summary (docs/json-output.md); an error prints {"error": {...}}.', helpGroup: 'GLOBAL'}),
+    load: Flags.string({aliases: ['run'], description: 'Run this load (no shell) while watching, e.g. "iperf3 -c 10.10.1.20 -t 30"; iperf3 gets --forceflush so its rate shows every interval (--run is the old name).'}),
     interval: Flags.string({description: 'Time between samples (stretched when a sample runs late).', default: '1s'}),
-    duration: Flags.string({description: 'Stop after this long (default: until q, Ctrl-C, or the end of the load).'}),
+    during: Flags.string({aliases: ['duration'], description: 'Watch for this long while you run your own load, e.g. 20s (default: until q, Ctrl-C, or the end of the load; --duration is the old name).'}),
     netns: Flags.string({description: 'Run the kernel-side sources (ip, sysfs) in this network namespace.', env: 'DPDK_DOCTOR_NETNS', exclusive: ['from']}),
     'ovs-rundir': Flags.directory({description: 'OVS run directory with the db.sock and control sockets.', env: 'OVS_RUNDIR', exclusive: ['from']}),
     save: Flags.directory({description: 'Save the window as a capture bundle here on exit (readable by diagnose --from); the s key saves here too.'}),
-    from: Flags.directory({description: 'Replay a capture bundle\'s samples instead of watching this host.', exists: true, exclusive: ['run', 'netns', 'ovs-rundir']}),
+    from: Flags.directory({description: 'Replay a capture bundle\'s samples instead of watching this host.', exclusive: ['load', 'netns', 'ovs-rundir']}),
     'load-timeout': Flags.string({description: 'End the load command after this long.', default: '3600s'}),
   }
 
@@ -36,6 +39,8 @@ On exit it ends the load's process group, prints the window's diagnosis summary 
   override logJson(json: unknown): void {
     process.stdout.write(JSON.stringify(json) + '\n')
   }
+
+  static override usage = usageLines('watch', Watch.flags, {mode: 'from'})
 
   async run(): Promise<undefined> {
     const {flags} = await this.parse(Watch)
@@ -45,9 +50,9 @@ On exit it ends the load's process group, prints the window's diagnosis summary 
       from: flags.from ?? null,
       netns: flags.netns ?? null,
       ovsRundir: flags['ovs-rundir'] ?? null,
-      load: flags.run ? splitCommand(flags.run) : null,
+      load: flags.load ? splitCommand(flags.load) : null,
       loadTimeoutMs: parseDuration(flags['load-timeout']),
-      durationMs: flags.duration ? parseDuration(flags.duration) : null,
+      durationMs: flags.during ? parseDuration(flags.during) : null,
       save: flags.save ?? null,
     }
     // Minutes of a few milliseconds' work a second: optimise only what is hot within a sample.
@@ -59,6 +64,8 @@ On exit it ends the load's process group, prints the window's diagnosis summary 
       if (dashboard) {
         // React's development build re-checks every render: several times the CPU of the production one.
         process.env.NODE_ENV ??= 'production'
+        // ink's colours follow FORCE_COLOR and --no-color, not NO_COLOR or TERM=dumb: say it in its terms.
+        if (!colorWanted(process.stdout, flags['no-color'])) process.env.FORCE_COLOR = '0'
         const {runDashboard} = await import('../src/watch/ui/render.js')
         await runDashboard({session, store, intervalMs, saveDir: () => flags.save ?? defaultSaveDir()})
       } else {

@@ -3,7 +3,7 @@
  * kernel is in the path, and the OVS main thread, not a PMD, copies every packet.
  */
 import {defineRule} from '../src/engine/types.js'
-import {formatBytes, formatCount, formatShare, roundShare} from './lib/format.js'
+import {formatBytes, formatCount, formatShare, shareOfVmTraffic, roundShare} from './lib/format.js'
 import {LOAD_VALIDITY_INPUTS, invalidLoadOutcome} from './lib/load-validity.js'
 import {OVS_PORT_SOURCES} from './lib/sources.js'
 
@@ -46,7 +46,7 @@ export default defineRule({
           subject: busiest.name,
           message:
             `${busiest.name} (bridge TAP) moved ${formatBytes(busiest.rxBytes + busiest.txBytes)} (${formatCount(busiest.rxPackets + busiest.txPackets)} packets), ` +
-            `${formatShare(share)} of the VM traffic (fail > ${formatShare(failShare)}): the kernel is in the path${corroboration}`,
+            `${shareOfVmTraffic(share)} (fail > ${formatShare(failShare)}): the kernel is in the path${corroboration}`,
           evidence: {
             paths: paths.map((p) => ({name: p.name, bytes: p.rxBytes + p.txBytes, packets: p.rxPackets + p.txPackets})),
             bytes: internal.bytes,

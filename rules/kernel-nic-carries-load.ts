@@ -3,7 +3,7 @@
  * load: direct proof that the payload is on the kernel path, not DPDK.
  */
 import {defineRule} from '../src/engine/types.js'
-import {formatBytes, formatCount, formatShare, roundShare} from './lib/format.js'
+import {formatBytes, formatCount, formatShare, shareOfVmTraffic, roundShare} from './lib/format.js'
 import {LOAD_VALIDITY_INPUTS, invalidLoadOutcome} from './lib/load-validity.js'
 import {KERNEL_COUNTER_SOURCES, OVS_PORT_SOURCES, windowHasAnySource} from './lib/sources.js'
 
@@ -47,7 +47,7 @@ export default defineRule({
           severity: share > failShare ? ('critical' as const) : ('warning' as const),
           message:
             `${busiest.name} moved ${formatBytes(busiest.rxBytes + busiest.txBytes)} (${formatCount(busiest.rxPackets + busiest.txPackets)} packets) during the load; ` +
-            `kernel NICs carried ${formatShare(share)} of the VM traffic (warn > ${formatShare(warnShare)}, fail > ${formatShare(failShare)}): the payload is on the kernel path`,
+            `kernel NICs carried ${shareOfVmTraffic(share)} (warn > ${formatShare(warnShare)}, fail > ${formatShare(failShare)}): the payload is on the kernel path`,
           evidence: {
             paths: paths.map((p) => ({name: p.name, driver: p.detail, bytes: p.rxBytes + p.txBytes, packets: p.rxPackets + p.txPackets})),
             bytes: nic.bytes,

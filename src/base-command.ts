@@ -4,17 +4,23 @@
  * which a monitoring system would read as CRITICAL).
  */
 import {Command, Flags} from '@oclif/core'
-import {errorDocument, errorText, exitOf} from './errors.js'
+import {DoctorError, errorDocument, errorText, exitOf, usageError} from './errors.js'
 import {colorWanted, makeStyle} from './report/style.js'
 import type {Style} from './report/style.js'
 import {printable} from './util/printable.js'
 
 type OclifError = Error & {code?: string; oclif?: {exit?: number}; suggestions?: string[]}
 
+/** --json with what the document is (oclif's own says only "Format output as json"). */
+export function jsonFlag(what: string) {
+  return Flags.boolean({description: `Print ${what} as one JSON document on stdout; an error prints {"error": {code, message, suggestions, exit}} (docs/json-output.md).`, helpGroup: 'GLOBAL'})
+}
+
 export abstract class DoctorCommand extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
+    help: Flags.help({char: 'h', description: 'Show this help.', helpGroup: 'GLOBAL'}),
     'no-color': Flags.boolean({description: 'Plain output without colour (NO_COLOR and non-TTY output are plain too).', helpGroup: 'GLOBAL'}),
     verbose: Flags.boolean({char: 'v', description: 'Show every warning and why each rule could not decide.', helpGroup: 'GLOBAL'}),
   }
@@ -34,7 +40,11 @@ export abstract class DoctorCommand extends Command {
     if (!this.jsonEnabled() && process.stderr.isTTY && !process.env.CI) process.stderr.write('\r\u001B[K')
   }
 
-  protected override async catch(err: OclifError): Promise<unknown> {
+  protected override async catch(error: OclifError): Promise<unknown> {
+    // -h prints the help and exits 0 through an exit error, which the flag parser wraps: not a failure.
+    if ((error.code === 'EEXIT' && error.oclif?.exit === 0) || /\bEEXIT: 0\b/.test(error.message)) return undefined
+    // oclif's own parse errors carry `oclif`; ours and bugs do not.
+    const err = !(error instanceof DoctorError) && error.oclif ? usageError(error, this.id, this.config.bin) : error
     process.exitCode = exitOf(err)
     this.endProgress()
     if (this.jsonEnabled()) this.logJson(this.toErrorJson(err))

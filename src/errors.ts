@@ -50,3 +50,21 @@ export function errorText(err: AnyError, verbose = false): string {
   if (verbose && !(err instanceof DoctorError) && !err.oclif && err.stack) lines.push(err.stack)
   return lines.join('\n') + '\n'
 }
+
+/**
+ * oclif's parse errors in the CLI's style: one line ("--during=5s cannot also be provided when using
+ * --load"), without "The following error occurred:" or "See more help with --help" (that becomes
+ * the suggestion).
+ */
+export function usageError(err: AnyError, commandId: string | undefined, bin: string): DoctorError {
+  const lines = err.message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^See more help with/.test(l) && !/^The following errors? occurred:?$/.test(l))
+  const message = lines
+    .reduce((text, l) => (text === '' ? l : text.endsWith(':') ? `${text} ${l}` : `${text}; ${l}`), '')
+    .replace(/\s{2,}/g, ' ')
+    .replace(/^Parsing (--[\w-]+):?\s*/, '$1: ')
+  const help = `${bin}${commandId ? ` ${commandId.replaceAll(':', ' ')}` : ''} --help`
+  return new DoctorError('E_USAGE', message, {suggestions: [...(err.suggestions ?? []), help], exit: exitOf(err)})
+}

@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
-import {DoctorCommand} from '../../src/base-command.js'
+import {DoctorCommand, jsonFlag} from '../../src/base-command.js'
+import {usageLines} from '../../src/usage.js'
 import type {RuleMeta} from '../../src/engine/types.js'
 import {DoctorError} from '../../src/errors.js'
 import {renderRuleExplain} from '../../src/report/rules.js'
@@ -13,6 +14,10 @@ export default class RulesExplain extends DoctorCommand {
   static override args = {
     id: Args.string({description: 'Rule id (see `dpdk-doctor rules`).', required: true}),
   }
+
+  static override flags = {json: jsonFlag("the rule's metadata")}
+
+  static override usage = usageLines('rules explain', RulesExplain.flags, {args: RulesExplain.args})
 
   async run(): Promise<{rule: RuleMeta}> {
     const {args, flags} = await this.parse(RulesExplain)

@@ -43,3 +43,11 @@ export function formatCount(n: number): string {
 export function roundShare(share: number | null): number | null {
   return share === null ? null : Number(share.toPrecision(4))
 }
+
+/**
+ * "96 % of the VM traffic"; above 100 % the path carried more than the VMs' ports counted (the
+ * kernel's own ACKs and ARP, counters read a moment apart), which "100.3 % of" would hide.
+ */
+export function shareOfVmTraffic(share: number): string {
+  return share > 1.0005 ? `all of the VM traffic and more (${formatShare(share)}, with the kernel's own ACKs and ARP, or counters read a moment apart)` : `${formatShare(share)} of the VM traffic`
+}

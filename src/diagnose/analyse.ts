@@ -13,7 +13,8 @@ import type {LoadResult} from '../parsers/types.js'
 import {RULES} from '../../rules/index.js'
 import {buildWindow} from '../window/build.js'
 import type {LoadWindow} from '../window/types.js'
-import {fixLines} from './fix-text.js'
+import {fixLinesOf, fixSection, reportPlan} from './fix-plan.js'
+import {buildStory} from './story.js'
 import {DIAGNOSIS_SCHEMA} from './types.js'
 import type {CoverageEntry, Diagnosis} from './types.js'
 import {decideVerdict} from './verdict.js'
@@ -81,7 +82,7 @@ export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
   if (load?.record && load.record.exitCode !== 0) warnings.push(`the load command exited ${load.record.exitCode ?? 'abnormally'}`)
   if (loadResult?.error) warnings.push(`iperf3 reported an error: ${loadResult.error}`)
 
-  return {
+  const diagnosis: Diagnosis = {
     schema: DIAGNOSIS_SCHEMA,
     verdict: {kind: verdict.kind, text: verdict.text},
     status: verdict.status,
@@ -106,8 +107,14 @@ export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
     attribution: window?.attribution ?? null,
     pmds: window?.pmds ?? null,
     mainThreadPackets: window?.mainThreadPackets ?? null,
-    fix: fixLines(findings),
+    story: buildStory(findings, window?.attribution ?? null),
+    fix: [],
+    fixPlan: fixSection(null, findings),
     coverage: coverage(full),
     warnings,
   }
+  // The planner reads the diagnosis (findings, load target), so the fix comes last.
+  diagnosis.fixPlan = fixSection(reportPlan(capture, diagnosis), findings)
+  diagnosis.fix = fixLinesOf(diagnosis.fixPlan)
+  return diagnosis
 }

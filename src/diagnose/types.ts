@@ -4,6 +4,7 @@
 import type {HostInfo, SourceStatus} from '../capture/types.js'
 import type {Finding, RuleStatus, Severity} from '../engine/types.js'
 import type {Attribution, PmdDelta} from '../window/types.js'
+import type {Story} from './story.js'
 
 export const DIAGNOSIS_SCHEMA = 'dpdk-doctor/diagnosis@1'
 
@@ -49,7 +50,25 @@ export interface Diagnosis {
   attribution: Attribution | null
   pmds: PmdDelta[] | null
   mainThreadPackets: number | null
+  /** The findings in causal order, and which finding explains which. */
+  story: Story
+  /** The fix in words: the plan's steps (`what: command`), the guest side, the advice, then `Tuning: ...` lines. */
   fix: string[]
+  /** The Fix section: `dpdk-doctor fix`'s plan for this capture, with advice and tuning apart. */
+  fixPlan: DiagnosisFix
   coverage: {collected: number; total: number; notOk: CoverageEntry[]}
   warnings: string[]
+}
+
+export interface DiagnosisFix {
+  /** The plan's steps in its order; `tuning` marks steps only info findings ask for. */
+  steps: Array<{id: string; what: string; command: string; why: string[]; tuning: boolean}>
+  /** What the findings ask for that fix does not run. */
+  advice: string[]
+  /** The VMs' side of the fix, per vhost port. */
+  guest: string[]
+  /** What info findings suggest (optional tuning). */
+  tuning: string[]
+  /** The steps change kernel state that is back after a reboot unless the network configuration is edited. */
+  ipChangesAreRuntime: boolean
 }

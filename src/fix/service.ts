@@ -5,7 +5,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {readCapture} from '../capture/bundle.js'
-import type {Capture, Sample} from '../capture/types.js'
+import type {Capture} from '../capture/types.js'
 import {analyse} from '../diagnose/analyse.js'
 import {hostInfo} from '../diagnose/live.js'
 import {captureHost, diagnoseLive} from '../diagnose/service.js'
@@ -18,10 +18,9 @@ import {assertNetns} from '../util/names.js'
 import {applyPlan} from './apply.js'
 import {appendAudit} from './audit.js'
 import type {GuestOptions} from './guest.js'
-import {parseIpState} from './ip-state.js'
+import {ipStateOf} from './plan-source.js'
 import {ReadOnlyRunner} from './read-only.js'
 import type {Rule} from '../engine/types.js'
-import type {IpState} from './ip-state.js'
 import {acquireLock} from './lock.js'
 import {findPersistence} from './persistence.js'
 import {buildPlan} from './planner.js'
@@ -53,24 +52,6 @@ export interface PlanRequest {
   progress?: (line: string) => void
   /** The rules to run (tests); default: the registry. */
   rules?: readonly Rule[]
-}
-
-/** The last sample with the kernel's addresses and routes: the state the plan is made from. */
-function ipStateOf(capture: Capture): {sample: Sample; ip: IpState} {
-  for (const sample of [...capture.samples].reverse()) {
-    const addr = sample.sources['ip-addr']
-    const route = sample.sources['ip-route']
-    if (addr?.status === 'ok' && route?.status === 'ok') {
-      try {
-        return {sample, ip: parseIpState(addr.stdout, route.stdout)}
-      } catch {
-        // Try an earlier sample.
-      }
-    }
-  }
-  throw new DoctorError('E_NO_STATE', 'the capture has no readable `ip -j addr` and `ip -j route` output, so there is nothing to plan from', {
-    suggestions: ['Check that iproute2 works on the host (and in --netns), then run fix again.'],
-  })
 }
 
 export function loadFigures(d: Diagnosis): LoadFigures {

@@ -85,6 +85,10 @@ export function summaryLines(result: WatchResult, style: Style): string[] {
     colour(style.bold(d.verdict.text)),
     `${colour(d.status)} (exit ${d.exitCode}): ${d.findings.length} finding${d.findings.length === 1 ? '' : 's'}${bySeverity.length > 0 ? ` (${bySeverity.join(', ')})` : ''}${window}`,
   ]
+  // The story's start, as diagnose tells it: what to fix, not only how many findings.
+  const root = d.story.entries.find((e) => e.role === 'root-cause' && e.explainedBy === null)
+  const rootFinding = root ? d.findings.find((f) => f.ruleId === root.ruleId && f.subject === root.subject) : undefined
+  if (rootFinding) lines.push(printable(`Root cause: ${rootFinding.message} (${rootFinding.ruleId})`))
   if (result.savedTo) lines.push(`Saved the capture to ${printable(result.savedTo)}: dpdk-doctor diagnose --from ${printable(result.savedTo)}`)
   return lines
 }

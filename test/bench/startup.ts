@@ -18,6 +18,8 @@ export interface StartupCase {
 export const STARTUP_CASES: StartupCase[] = [
   {name: 'node -e 0', argv: [process.execPath, '-e', '0'], targetRatio: null, exitCode: 0},
   {name: 'run.js --version', argv: ['./bin/run.js', '--version'], targetRatio: 2, exitCode: 0},
+  {name: 'run.js --help', argv: ['./bin/run.js', '--help'], targetRatio: 2, exitCode: 0},
+  {name: 'run.js rules', argv: ['./bin/run.js', 'rules'], targetRatio: 2, exitCode: 0},
   {name: 'run.js diagnose --from lab-broken-huge-load --json', argv: ['./bin/run.js', 'diagnose', '--from', 'fixtures/bundles/lab-broken-huge-load', '--json'], targetRatio: 2.5, exitCode: 2},
 ]
 

@@ -32,8 +32,10 @@ describe('watch --from (no host)', () => {
     expect(lines[0]).toMatch(/^\[0s\] WAITING/)
     expect(lines).toContainEqual(expect.stringMatching(/^\[8s\] KERNEL PATH \| dpdk0 0\.0 Mb\/s .*enp65s0f0np0 524\.3 Mb\/s/))
     expect(lines).toContainEqual(expect.stringMatching(/^\[8s\] critical kernel-nic-carries-load enp65s0f0np0: /))
-    expect(lines.at(-2)).toBe('Traffic is bypassing DPDK: VM -> ovsbr0 (kernel) -> enp65s0f0np0')
-    expect(lines.at(-1)).toMatch(/^CRITICAL \(exit 2\): 9 findings \(7 critical, 2 warning\)/)
+    expect(lines.at(-3)).toBe('Traffic is bypassing DPDK: VM -> ovsbr0 (kernel) -> enp65s0f0np0')
+    expect(lines.at(-2)).toMatch(/^CRITICAL \(exit 2\): 9 findings \(7 critical, 2 warning\)/)
+    // The summary names the root cause, as diagnose tells it first.
+    expect(lines.at(-1)).toMatch(/^Root cause: ovsbr0 carries .* \(internal-port-has-ip\)$/)
     expect(r.stderr).toBe('')
   })
 

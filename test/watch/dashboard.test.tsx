@@ -69,8 +69,17 @@ describe('Dashboard over recorded samples', () => {
     expect(out).toContain('KERNEL PATH')
     expect(out).not.toContain('last 60 s')
     expect(out).toContain('rx pps')
-    expect(rowOf(out, 'enp65s~np0')).toMatch(/516\.4/)
+    expect(rowOf(out, 'enp65s0f0np0')).toMatch(/516\.4/)
     for (const line of out.split('\n').filter((l) => l.startsWith('port') || l.startsWith('dpdk0'))) expect(line.length).toBeLessThanOrEqual(60)
+  })
+
+  it.each([80, 79, 60])('at %i columns no line wraps (header, verdict, column titles) and the kernel NIC keeps its name', (columns) => {
+    const out = render(<Dashboard frame={frameOf(BROKEN)} {...props} columns={columns} />).lastFrame()!
+    for (const line of out.split('\n')) expect(line.length, line).toBeLessThan(columns)
+    const lines = out.split('\n')
+    expect(lines.find((l) => l.startsWith('dpdk-doctor watch'))).toMatch(/host lab-host0/)
+    expect(lines.find((l) => l.includes('KERNEL PATH'))).toMatch(/Traffic is bypassing DPDK/)
+    expect(rowOf(out, 'enp65s0f0np0')).toMatch(/516\.4/)
   })
 
   it('the fix plan lists the findings\' fix lines', () => {

@@ -16,41 +16,62 @@ export const NARROW_COLUMNS = 80
 
 const CLASS_SHORT: Record<PortRow['class'], string> = {dpdk: 'dpdk', vhost: 'vhost', internal: 'internal', 'kernel-nic': 'kern-nic', 'ovs-kernel-port': 'ovs-port'}
 
-export function Header({frame}: {frame: WatchFrame}): ReactNode {
+/** Parts that fit in width, in order of importance (the rest are left out, never wrapped). */
+export function fitParts(parts: string[], width: number, sep = '  '): string[] {
+  const kept: string[] = []
+  for (const p of parts) if ([...kept, p].join(sep).length <= width) kept.push(p)
+  return kept
+}
+
+export function Header({frame, columns = 200}: {frame: WatchFrame; columns?: number}): ReactNode {
   const host = frame.host ?? '?'
   const where = frame.netns ? (frame.netns === host ? `${host} (netns)` : `${host} (netns ${frame.netns})`) : host
+  const title = 'dpdk-doctor watch'
+  // A wrapped header pushes the table down a line each frame; what does not fit is left out.
+  const parts = fitParts([`host ${where}`, `OVS ${frame.ovsVersion ?? '?'}`, `DPDK ${(frame.dpdkVersion ?? '?').replace(/^DPDK\s+/, '')}`, `bridge ${frame.bridges.join(', ') || '?'}`], columns - 1 - title.length - 2)
   return (
     <Text>
-      <Text bold>dpdk-doctor watch</Text>
-      {`  host ${where}  OVS ${frame.ovsVersion ?? '?'}  DPDK ${(frame.dpdkVersion ?? '?').replace(/^DPDK\s+/, '')}  bridge ${frame.bridges.join(', ') || '?'}`}
+      <Text bold>{title}</Text>
+      {parts.length > 0 ? `  ${parts.join('  ')}` : ''}
     </Text>
   )
 }
 
-export function PathBanner({path, text, windowS, elapsedS, samples}: {path: PathLabel; text: string; windowS: number; elapsedS: number; samples: number}): ReactNode {
+export function PathBanner({path, text, windowS, elapsedS, samples, columns = 200}: {path: PathLabel; text: string; windowS: number; elapsedS: number; samples: number; columns?: number}): ReactNode {
   const colour = PATH_COLOUR[path]
+  const label = ` ${path} `
+  const suffix = `  (last ${windowS.toFixed(0)} s; ${samples} samples, ${elapsedS.toFixed(0)} s)`
+  const room = columns - 1 - label.length - 1
+  // The verdict first; the window's figures only when they fit too.
+  const verdict = text.length <= room ? text : `${text.slice(0, Math.max(0, room - 1))}~`
+  const tail = verdict.length + suffix.length <= room ? suffix : ''
   return (
     <Text>
-      <Text bold inverse color={colour}>{` ${path} `}</Text>
-      <Text color={colour}>{` ${text}`}</Text>
-      <Text dimColor>{`  (last ${windowS.toFixed(0)} s; ${samples} samples, ${elapsedS.toFixed(0)} s)`}</Text>
+      <Text bold inverse color={colour}>{label}</Text>
+      <Text color={colour}>{` ${verdict}`}</Text>
+      <Text dimColor>{tail}</Text>
     </Text>
   )
 }
 
 export function PortTable({rows, columns, cellS = 2}: {rows: PortRow[]; columns: number; cellS?: number}): ReactNode {
   const narrow = columns < NARROW_COLUMNS
-  const nameW = narrow ? 10 : 14
+  // Names stay whole when narrow (enp65s0f0np0 is 12): the class column and the sparkline go first.
+  const longest = Math.max(4, ...rows.map((r) => r.name.length)) + 1
+  const nameW = narrow ? Math.min(16, longest) : 14
   const num = narrow ? 7 : 9
   const fixed = nameW + (narrow ? 0 : 10) + num * 5
   const cells = Math.max(0, ...rows.map((r) => r.history.length))
   // Two columns spare: a line as wide as the terminal wraps in some of them.
-  const sparkW = narrow ? 0 : Math.max(0, Math.min(cells, columns - fixed - 4))
+  const room = narrow ? 0 : Math.max(0, Math.min(cells, columns - fixed - 4))
+  // The sparkline's title must fit above it, or the title line is the one that wraps.
+  const sparkTitle = (w: number) => [`last ${Math.round(w * cellS)} s`, `${Math.round(w * cellS)} s`].find((t) => t.length <= w) ?? null
+  const sparkW = room > 0 && sparkTitle(room) !== null ? room : 0
   const cell = (s: string) => ` ${s.padStart(num - 1)}`
   const header =
     fit('port', nameW) + (narrow ? '' : fit('class', 10)) + cell(narrow ? 'rx pps' : 'rx pkt/s') + cell(narrow ? 'tx pps' : 'tx pkt/s') +
     cell(narrow ? 'rx Mb' : 'rx Mbit/s') + cell(narrow ? 'tx Mb' : 'tx Mbit/s') + cell(narrow ? 'drop' : 'drops/s') +
-    (sparkW > 0 ? `  ${`last ${Math.round(sparkW * cellS)} s`.padEnd(sparkW)}` : '')
+    (sparkW > 0 ? `  ${sparkTitle(sparkW)!.padEnd(sparkW)}` : '')
   return (
     <Box flexDirection="column">
       <Text dimColor>{header}</Text>
@@ -93,14 +114,20 @@ export function LoadLine({load}: {load: LoadView | null}): ReactNode {
 
 const SEVERITY_COLOUR = {critical: 'red', warning: 'yellow', info: 'gray'} as const
 
-export function FindingsLog({entries}: {entries: FindingEntry[]}): ReactNode {
+export function FindingsLog({entries, columns = 200}: {entries: FindingEntry[]; columns?: number}): ReactNode {
+  // One line per finding, cut to the width (the exit summary and diagnose have the whole text).
+  const room = Math.max(10, columns - 1 - 8 - 8)
+  const text = (f: FindingEntry) => {
+    const line = ` ${f.ruleId} ${f.subject}: ${f.message}`
+    return line.length <= room ? line : `${line.slice(0, room - 1)}~`
+  }
   return (
     <Static items={entries}>
       {(f) => (
         <Text key={`${f.ruleId}|${f.subject}`}>
           <Text dimColor>{`[${f.atS.toFixed(0).padStart(3)} s] `}</Text>
           <Text color={SEVERITY_COLOUR[f.severity]}>{f.severity.padEnd(8)}</Text>
-          {` ${f.ruleId} ${f.subject}: ${f.message}`}
+          {text(f)}
         </Text>
       )}
     </Static>
@@ -141,9 +168,9 @@ export interface DashboardProps {
 export function Dashboard({frame, columns, paused, showFix, interactive}: DashboardProps): ReactNode {
   return (
     <Box flexDirection="column">
-      <FindingsLog entries={frame.findings} />
-      <Header frame={frame} />
-      <PathBanner path={frame.path} text={frame.verdictText} windowS={frame.windowS} elapsedS={frame.elapsedS} samples={frame.samples} />
+      <FindingsLog entries={frame.findings} columns={columns} />
+      <Header frame={frame} columns={columns} />
+      <PathBanner path={frame.path} text={frame.verdictText} windowS={frame.windowS} elapsedS={frame.elapsedS} samples={frame.samples} columns={columns} />
       <Text> </Text>
       <PortTable rows={frame.ports} columns={columns} cellS={frame.sparkCellS} />
       <Text> </Text>
