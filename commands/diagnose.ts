@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {DoctorCommand} from '../src/base-command.js'
-import {diagnoseBundle, diagnoseLive} from '../src/diagnose/service.js'
+import {diagnoseFrom, diagnoseLive} from '../src/diagnose/service.js'
 import type {Diagnosis} from '../src/diagnose/types.js'
 import {liveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
 import {renderDiagnosis} from '../src/report/human.js'
@@ -29,7 +29,7 @@ Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (not enough data, usage error
   async run(): Promise<Diagnosis> {
     const {flags} = await this.parse(Diagnose)
     const diagnosis = flags.from
-      ? diagnoseBundle(flags.from)
+      ? await diagnoseFrom(flags.from)
       : await withInterrupt((signal) =>
           diagnoseLive({...liveRequest(flags), save: flags.save ?? null, signal, progress: this.progress()}).finally(() => this.endProgress()),
         )

@@ -5,6 +5,7 @@
 import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {DoctorError} from '../errors.js'
+import {isSosReportDir, readSosReport} from './sos.js'
 import {CAPTURE_FORMAT, CAPTURE_VERSION, SOURCE_STATUSES, SOURCE_VIAS} from './types.js'
 import type {Capture, CaptureManifest, Sample, SourceRecord, SourceResult} from './types.js'
 
@@ -97,6 +98,8 @@ function readSample(dir: string, name: string, takenAt: string): Sample {
 
 export function readCapture(dir: string): Capture {
   if (!existsSync(dir)) throw bad(dir, 'no such directory')
+  // A sosreport tree is read by its own reader (src/capture/sos.ts); archives: src/capture/sos-archive.ts.
+  if (isSosReportDir(dir)) return readSosReport(dir)
   const manifestPath = join(dir, 'capture.json')
   if (!existsSync(manifestPath)) throw bad(dir, 'capture.json is missing')
   let manifest: CaptureManifest

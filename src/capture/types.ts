@@ -85,11 +85,21 @@ export interface CaptureManifest {
   load: LoadRecord | null
 }
 
+/** Where a capture read from something other than a bundle came from (in memory only, never written). */
+export interface CaptureOrigin {
+  kind: 'sosreport'
+  /** The sos version the report says it was made by (version.txt, sos_reports/manifest.json), null when unsaid. */
+  sosVersion: string | null
+  /** Files a sosreport is expected to hold for a source that this one lacks, as "source-id: file". */
+  absent: string[]
+}
+
 /** A capture in memory: manifest, samples in time order, the load's output. */
 export interface Capture {
   manifest: CaptureManifest
   samples: Sample[]
   loadOutput: string | null
+  origin?: CaptureOrigin
 }
 
 /** Base id of a source: "fdb.ovsbr0" -> "fdb", "ethtool-i.eth0" -> "ethtool-i". */

@@ -2,6 +2,7 @@
  * Diagnosis of a capture (live or from a bundle): build the host states, the load window, run the
  * rules, decide the verdict. Pure with respect to the capture: the same bundle gives the same result.
  */
+import {SOS_WINDOW_REASON} from '../capture/sos.js'
 import type {Capture, Sample} from '../capture/types.js'
 import {isFullSample, overlayLive} from '../collect/sources.js'
 import {runRules, sortedFindings} from '../engine/run.js'
@@ -68,7 +69,11 @@ export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
   const state = window ? window.during : before
 
   const rules = opts.rules ?? RULES
-  const results = runRules(rules, {state, window, thresholds: opts.thresholds})
+  const sos = capture.origin?.kind === 'sosreport' ? capture.origin : null
+  // A sosreport is one snapshot: a window rule is unknown for that reason, not for a missing --load.
+  const results = runRules(rules, {state, window, thresholds: opts.thresholds}).map((r) =>
+    sos && r.unknownCause === 'needs-window' ? {...r, reason: SOS_WINDOW_REASON} : r,
+  )
   const findings = sortedFindings(results)
   const verdict = decideVerdict(state, window, results, findings)
 
@@ -86,7 +91,7 @@ export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
     exitCode: verdict.exitCode,
     host,
     versions: {ovs: state.versions.ovs, dpdk: state.versions.dpdk},
-    input: opts.input,
+    input: sos ? {...opts.input, sosreport: {sosVersion: sos.sosVersion, absent: sos.absent}} : opts.input,
     window: window ? {startedAt: window.startedAt, endedAt: window.endedAt, durationS: window.durationS, samples: window.samples.length} : null,
     load: load?.record
       ? {

@@ -33,7 +33,13 @@ export interface Diagnosis {
   exitCode: number
   host: HostInfo
   versions: {ovs: string | null; dpdk: string | null}
-  input: {mode: 'live' | 'bundle'; bundle: string | null; savedTo: string | null}
+  input: {
+    mode: 'live' | 'bundle'
+    bundle: string | null
+    savedTo: string | null
+    /** Present when --from was a sosreport: its sos version and the expected files it lacked. */
+    sosreport?: {sosVersion: string | null; absent: string[]}
+  }
   window: {startedAt: string; endedAt: string; durationS: number; samples: number} | null
   load: {
     argv: string[]

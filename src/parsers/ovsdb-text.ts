@@ -15,7 +15,8 @@ type JsonAtom = string | number | boolean | ['uuid', string]
 type JsonDatum = JsonAtom | ['set', JsonAtom[]] | ['map', Array<[JsonAtom, JsonAtom]>]
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-const INTEGER = /^-?[0-9]+$/
+/** Leading zeros mean a string (older OVS left "0000000000000001" unquoted). */
+const INTEGER = /^-?(0|[1-9][0-9]*)$/
 const REAL = /^-?[0-9]+\.[0-9]+([eE][-+]?[0-9]+)?$/
 const ESCAPES: Record<string, string> = {'"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t'}
 

@@ -34,6 +34,11 @@ export function renderDiagnosis(d: Diagnosis, style: Style, opts: {verbose?: boo
     .filter(Boolean)
     .join(', ')
   out.push(style.dim(`${d.input.mode === 'bundle' ? `from ${d.input.bundle}` : 'live'}${where ? `: ${where}` : ''}`))
+  const sos = d.input.sosreport
+  if (sos) {
+    out.push(style.dim(`input is a sosreport (sos ${sos.sosVersion ?? 'version unknown'}): one snapshot, no load window`))
+    if (sos.absent.length > 0) out.push(style.dim(`absent from the sosreport: ${sos.absent.join('; ')}`))
+  }
 
   if (d.findings.length > 0) {
     out.push('', style.bold('Findings'))
