@@ -21,7 +21,7 @@ Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (not enough data, usage error
   ]
 
   static override flags = {
-    from: Flags.directory({description: 'Diagnose a saved capture bundle instead of this host.', exclusive: ['load', 'during', 'save', 'netns', 'ovs-rundir']}),
+    from: Flags.string({description: 'Diagnose a saved capture bundle or a sosreport (directory or .tar.xz/.tar.gz) instead of this host.', exclusive: ['load', 'during', 'save', 'netns', 'ovs-rundir']}),
     save: Flags.directory({description: 'Also save the capture bundle to this directory.'}),
     ...liveFlags,
   }

@@ -41,6 +41,8 @@ export const LAB_PACKAGES = [
   'openvswitch-switch-dpdk', 'openvswitch-common', 'dpdk', 'dpdk-dev',
   'librte-net-af-packet23', 'librte-net-tap23', 'librte-net-virtio23', 'librte-net-vhost23', 'librte-mempool-ring23',
   'iperf3', 'ethtool', 'iproute2', 'iputils-ping', 'procps', 'pciutils', 'bsdextrautils', 'python3', 'tmux',
+  // sos report of the lab host (test/lab/sos.e2e.test.ts, test/bench/sos-vs-capture.ts); util-linux gives unshare.
+  'sosreport', 'util-linux',
 ]
 
 // ---------------------------------------------------------------------------------------------
