@@ -186,6 +186,33 @@ describe('a sosreport directory', () => {
   })
 })
 
+describe('a real sos 4.0 report (Debian bookworm sosreport, -o openvswitch,networking, in a throwaway netns without OVS)', () => {
+  const capture = readCapture('fixtures/sos/sos4.0-netns-no-ovs')
+  const sources = capture.samples[0]!.sources
+
+  it('reads the sos version and the argv and exit codes of its manifest', () => {
+    expect(capture.origin?.sosVersion).toBe('4.0')
+    expect(sources['ip-addr']?.argv).toEqual(['ip', '-d', 'address'])
+    expect(sources['ovsdb-bridge']).toMatchObject({status: 'error', exitCode: 1, stdout: ''})
+    expect(sources['ovsdb-bridge']?.stderr).toContain('database connection failed')
+  })
+
+  it("parses its ip text: the netns's veth and address", () => {
+    const addrs = parseSource('ip-addr', sources['ip-addr']!.stdout)
+    expect(addrs.ok).toBe(true)
+    const ddv0 = addrs.ok ? (addrs.value as Array<{ifname: string; addresses: Array<{local: string; prefixlen: number}>}>).find((i) => i.ifname === 'ddv0') : undefined
+    expect(ddv0?.addresses.map((a) => `${a.local}/${a.prefixlen}`)).toEqual(['10.77.0.1/24'])
+    const links = parseSource('ip-link', sources['ip-link']!.stdout)
+    expect(links.ok && (links.value as Array<{ifname: string; kind: string | null}>).map((l) => `${l.ifname}:${l.kind}`)).toEqual(['lo:null', 'ddv1:veth', 'ddv0:veth'])
+  })
+
+  it('OVS unreachable in the report: UNKNOWN, exit 3, never OK', () => {
+    const d = analyse(capture, {input})
+    expect(d.verdict.kind).toBe('unknown')
+    expect(d.exitCode).toBe(3)
+  })
+})
+
 describe('sosreport archives', () => {
   const tar = (args: string[], cwd: string) => execFileSync('tar', args, {cwd, stdio: ['ignore', 'ignore', 'pipe']})
 
