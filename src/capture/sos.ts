@@ -428,6 +428,6 @@ export function readSosReport(dir: string): Capture {
     },
     samples: [{name: 'before', takenAt, sources: found.sources}],
     loadOutput: null,
-    origin: {kind: 'sosreport', sosVersion: meta.version, absent: found.absent},
+    origin: {kind: 'sosreport', sosVersion: meta.version, absent: found.absent, uptime: firstLine(tree.read('sos_commands/host/uptime')) ?? firstLine(tree.read('uptime'))},
   }
 }

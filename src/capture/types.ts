@@ -92,6 +92,8 @@ export interface CaptureOrigin {
   sosVersion: string | null
   /** Files a sosreport is expected to hold for a source that this one lacks, as "source-id: file". */
   absent: string[]
+  /** The host's `uptime` line when the report has it (host plugin), to read its counters against. */
+  uptime: string | null
 }
 
 /** A capture in memory: manifest, samples in time order, the load's output. */

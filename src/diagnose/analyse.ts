@@ -47,6 +47,17 @@ function coverage(states: HostState[]): Diagnosis['coverage'] {
   return {collected: ids.size - failedIds.size, total: ids.size, notOk}
 }
 
+/** A sosreport's counters as evidence: each OVS port and the kernel interface that is one or its twin. */
+function lifetimeCounters(state: HostState): NonNullable<Diagnosis['input']['sosreport']>['lifetimeCounters'] {
+  const ovs = state.ports
+    .filter((p) => p.counters !== null)
+    .map((p) => ({name: p.name, side: 'ovs' as const, rxPackets: p.counters!.rxPackets, txPackets: p.counters!.txPackets}))
+  const kernel = state.interfaces
+    .filter((i) => i.ovsPort !== null && i.counters !== null)
+    .map((i) => ({name: i.ifname, side: 'kernel' as const, rxPackets: i.counters!.rxPackets, txPackets: i.counters!.txPackets}))
+  return [...ovs, ...kernel]
+}
+
 export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
   const host = capture.manifest.host
   // Live samples hold only counters: joined to the ports through the first (full) sample.
@@ -91,7 +102,7 @@ export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
     exitCode: verdict.exitCode,
     host,
     versions: {ovs: state.versions.ovs, dpdk: state.versions.dpdk},
-    input: sos ? {...opts.input, sosreport: {sosVersion: sos.sosVersion, absent: sos.absent}} : opts.input,
+    input: sos ? {...opts.input, sosreport: {sosVersion: sos.sosVersion, absent: sos.absent, uptime: sos.uptime, lifetimeCounters: lifetimeCounters(state)}} : opts.input,
     window: window ? {startedAt: window.startedAt, endedAt: window.endedAt, durationS: window.durationS, samples: window.samples.length} : null,
     load: load?.record
       ? {

@@ -38,6 +38,8 @@ export function renderDiagnosis(d: Diagnosis, style: Style, opts: {verbose?: boo
   if (sos) {
     out.push(style.dim(`input is a sosreport (sos ${sos.sosVersion ?? 'version unknown'}): one snapshot, no load window`))
     if (sos.absent.length > 0) out.push(style.dim(`absent from the sosreport: ${sos.absent.join('; ')}`))
+    const counted = sos.lifetimeCounters.map((c) => `${c.name}${c.side === 'kernel' ? ' (kernel)' : ''} rx ${c.rxPackets ?? '?'} tx ${c.txPackets ?? '?'}`)
+    if (counted.length > 0) out.push(style.dim(`packets since boot/OVS start (evidence, not a window${sos.uptime ? `; ${sos.uptime}` : ''}): ${counted.join(', ')}`))
   }
 
   if (d.findings.length > 0) {

@@ -145,6 +145,10 @@ describe('a sosreport directory', () => {
     expect(windowRules.map((r) => r.ruleId)).toContain('kernel-nic-carries-load')
     expect(d.rules.filter((r) => r.reason?.includes('needs a load window'))).toEqual([])
     expect(d.input.sosreport?.sosVersion).toBe('4.0')
+    // Lifetime counters are evidence beside the verdict, per OVS port and its kernel interface.
+    const counters = d.input.sosreport?.lifetimeCounters ?? []
+    expect(counters.find((c) => c.name === 'dpdk0' && c.side === 'ovs')?.rxPackets).toEqual(expect.any(Number))
+    expect(counters.some((c) => c.side === 'kernel')).toBe(true)
   })
 
   it("the lab's fixed host: no kernel-bypass finding", () => {
