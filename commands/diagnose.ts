@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {DoctorCommand, jsonFlag} from '../src/base-command.js'
 import {usageLines} from '../src/usage.js'
-import {diagnoseBundle, diagnoseLive} from '../src/diagnose/service.js'
+import {diagnoseFrom, diagnoseLive} from '../src/diagnose/service.js'
 import type {Diagnosis} from '../src/diagnose/types.js'
 import {liveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
 import {renderDiagnosis} from '../src/report/human.js'
@@ -36,7 +36,7 @@ For fleets (README "Fleets"): --format nagios is a Nagios/Icinga check, --format
 
   static override flags = {
     json: jsonFlag('the diagnosis (schema dpdk-doctor/diagnosis@1)'),
-    from: Flags.directory({description: 'Diagnose a saved capture bundle instead of this host.', exclusive: ['load', 'during', 'save', 'netns', 'ovs-rundir']}),
+    from: Flags.string({description: 'Diagnose a saved capture bundle or a sosreport (directory or .tar.xz/.tar.gz) instead of this host.', exclusive: ['load', 'during', 'save', 'netns', 'ovs-rundir']}),
     save: Flags.directory({description: 'Also save the capture bundle to this directory.'}),
     format: Flags.string({
       description: 'Output: human (default), nagios (Nagios/Icinga check result), npd (node-problem-detector plugin), prometheus (text exposition).',
@@ -62,7 +62,7 @@ For fleets (README "Fleets"): --format nagios is a Nagios/Icinga check, --format
     const startedAt = performance.now()
     const {flags} = await this.parse(Diagnose)
     const diagnosis = flags.from
-      ? diagnoseBundle(flags.from)
+      ? await diagnoseFrom(flags.from)
       : await withInterrupt((signal) =>
           diagnoseLive({...liveRequest(flags), save: flags.save ?? null, signal, progress: this.progress()}).finally(() => this.endProgress()),
         )

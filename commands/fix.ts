@@ -36,7 +36,7 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
 
   static override flags = {
     json: jsonFlag('the plan, or the result of --apply, --confirm or --rollback (schemas dpdk-doctor/fix-*@1)'),
-    from: Flags.directory({description: 'Plan from a capture bundle instead of this host (plan only).', exclusive: ['apply', 'confirm', 'rollback', 'netns', 'ovs-rundir']}),
+    from: Flags.string({description: 'Plan from a capture bundle or a sosreport (directory or .tar.xz/.tar.gz) instead of this host (plan only).', exclusive: ['apply', 'confirm', 'rollback', 'netns', 'ovs-rundir']}),
     apply: Flags.boolean({description: 'Apply the plan (journaled, guarded, reverted unless confirmed).', exclusive: ['confirm', 'rollback']}),
     plan: Flags.file({description: 'With --apply: apply this saved plan (refused if the host changed since).', dependsOn: ['apply'], exists: true}),
     'plan-out': Flags.file({description: 'Save the plan (with host identity and state fingerprint) to this file.'}),

@@ -95,13 +95,13 @@ export async function tryFastPath(argv: string[]): Promise<boolean> {
   }
   const args = parseDiagnoseFrom(argv)
   if (!args) return false
-  const [{diagnoseBundle}, {renderDiagnosis}, {colorWanted, makeStyle}] = await Promise.all([
+  const [{diagnoseFrom}, {renderDiagnosis}, {colorWanted, makeStyle}] = await Promise.all([
     import('./diagnose/service.js'),
     import('./report/human.js'),
     import('./report/style.js'),
   ])
   try {
-    const d = diagnoseBundle(args.from)
+    const d = await diagnoseFrom(args.from)
     process.exitCode = d.exitCode
     if (args.json) process.stdout.write(`${JSON.stringify(d, null, 2)}\n`)
     else process.stdout.write(`${renderDiagnosis(d, makeStyle(colorWanted(process.stdout, args.noColor)), {verbose: args.verbose, width: outputWidth()})}\n`)

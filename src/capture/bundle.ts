@@ -6,6 +6,7 @@
 import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {DoctorError} from '../errors.js'
+import {isSosReportDir, readSosReport} from './sos.js'
 import {CAPTURE_FORMAT, CAPTURE_VERSION, SOURCE_STATUSES, SOURCE_VIAS} from './types.js'
 import {BundleReader} from './bundle-reader.js'
 import type {BundleRefusal, Capture, CaptureManifest, HostInfo, LoadRecord, Sample, SourceRecord, SourceResult} from './types.js'
@@ -153,6 +154,8 @@ function loadOf(dir: string, raw: unknown): LoadRecord | null {
  */
 export function readCapture(dir: string): Capture {
   if (!existsSync(dir)) throw bad(dir, 'no such directory')
+  // A sosreport tree is read by its own reader (src/capture/sos.ts); archives: src/capture/sos-archive.ts.
+  if (isSosReportDir(dir)) return readSosReport(dir)
   let reader: BundleReader
   try {
     reader = new BundleReader(dir)

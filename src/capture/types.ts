@@ -94,6 +94,17 @@ export interface BundleRefusal {
   reason: string
 }
 
+/** Where a capture read from something other than a bundle came from (in memory only, never written). */
+export interface CaptureOrigin {
+  kind: 'sosreport'
+  /** The sos version the report says it was made by (version.txt, sos_reports/manifest.json), null when unsaid. */
+  sosVersion: string | null
+  /** Files a sosreport is expected to hold for a source that this one lacks, as "source-id: file". */
+  absent: string[]
+  /** The host's `uptime` line when the report has it (host plugin), to read its counters against. */
+  uptime: string | null
+}
+
 /** A capture in memory: manifest, samples in time order, the load's output. */
 export interface Capture {
   manifest: CaptureManifest
@@ -101,6 +112,7 @@ export interface Capture {
   loadOutput: string | null
   /** Read from a bundle: the files refused (absent when none was). */
   refusals?: BundleRefusal[]
+  origin?: CaptureOrigin
 }
 
 /** Base id of a source: "fdb.ovsbr0" -> "fdb", "ethtool-i.eth0" -> "ethtool-i". */

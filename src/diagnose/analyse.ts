@@ -2,6 +2,7 @@
  * Diagnosis of a capture (live or from a bundle): build the host states, the load window, run the
  * rules, decide the verdict. Pure with respect to the capture: the same bundle gives the same result.
  */
+import {SOS_WINDOW_REASON} from '../capture/sos.js'
 import type {Capture, Sample} from '../capture/types.js'
 import {isFullSample, overlayLive} from '../collect/sources.js'
 import {runRules, sortedFindings} from '../engine/run.js'
@@ -47,6 +48,17 @@ function coverage(states: HostState[]): Diagnosis['coverage'] {
   return {collected: ids.size - failedIds.size, total: ids.size, notOk}
 }
 
+/** A sosreport's counters as evidence: each OVS port and the kernel interface that is one or its twin. */
+function lifetimeCounters(state: HostState): NonNullable<Diagnosis['input']['sosreport']>['lifetimeCounters'] {
+  const ovs = state.ports
+    .filter((p) => p.counters !== null)
+    .map((p) => ({name: p.name, side: 'ovs' as const, rxPackets: p.counters!.rxPackets, txPackets: p.counters!.txPackets}))
+  const kernel = state.interfaces
+    .filter((i) => i.ovsPort !== null && i.counters !== null)
+    .map((i) => ({name: i.ifname, side: 'kernel' as const, rxPackets: i.counters!.rxPackets, txPackets: i.counters!.txPackets}))
+  return [...ovs, ...kernel]
+}
+
 export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
   const host = capture.manifest.host
   // Live samples hold only counters: joined to the ports through the first (full) sample.
@@ -69,7 +81,11 @@ export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
   const state = window ? window.during : before
 
   const rules = opts.rules ?? RULES
-  const results = runRules(rules, {state, window, thresholds: opts.thresholds})
+  const sos = capture.origin?.kind === 'sosreport' ? capture.origin : null
+  // A sosreport is one snapshot: a window rule is unknown for that reason, not for a missing --load.
+  const results = runRules(rules, {state, window, thresholds: opts.thresholds}).map((r) =>
+    sos && r.unknownCause === 'needs-window' ? {...r, reason: SOS_WINDOW_REASON} : r,
+  )
   const findings = sortedFindings(results)
   const verdict = decideVerdict(state, window, results, findings)
 
@@ -89,7 +105,7 @@ export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
     exitCode: verdict.exitCode,
     host,
     versions: {ovs: state.versions.ovs, dpdk: state.versions.dpdk},
-    input: opts.input,
+    input: sos ? {...opts.input, sosreport: {sosVersion: sos.sosVersion, absent: sos.absent, uptime: sos.uptime, lifetimeCounters: lifetimeCounters(state)}} : opts.input,
     window: window ? {startedAt: window.startedAt, endedAt: window.endedAt, durationS: window.durationS, samples: window.samples.length} : null,
     load: load?.record
       ? {

@@ -4,6 +4,7 @@
  */
 import {resolve} from 'node:path'
 import {assertBundleDir, readCapture, writeCapture} from '../capture/bundle.js'
+import {readCaptureFrom} from '../capture/sos-archive.js'
 import type {Capture} from '../capture/types.js'
 import type {CollectTarget} from '../collect/sources.js'
 import {DoctorError} from '../errors.js'
@@ -55,4 +56,9 @@ export async function diagnoseLive(req: LiveRequest & {save: string | null}): Pr
 
 export function diagnoseBundle(dir: string): Diagnosis {
   return analyse(readCapture(dir), {input: {mode: 'bundle', bundle: dir, savedTo: null}})
+}
+
+/** --from: a bundle or sosreport directory, or a sosreport archive (unpacked with tar, then removed). */
+export async function diagnoseFrom(path: string): Promise<Diagnosis> {
+  return analyse(await readCaptureFrom(path), {input: {mode: 'bundle', bundle: path, savedTo: null}})
 }

@@ -34,7 +34,19 @@ export interface Diagnosis {
   exitCode: number
   host: HostInfo
   versions: {ovs: string | null; dpdk: string | null}
-  input: {mode: 'live' | 'bundle'; bundle: string | null; savedTo: string | null}
+  input: {
+    mode: 'live' | 'bundle'
+    bundle: string | null
+    savedTo: string | null
+    /** Present when --from was a sosreport: its sos version and the expected files it lacked. */
+    sosreport?: {
+      sosVersion: string | null
+      absent: string[]
+      uptime: string | null
+      /** Counters since boot / OVS start of the OVS ports and their kernel interfaces: evidence, never a window. */
+      lifetimeCounters: Array<{name: string; side: 'ovs' | 'kernel'; rxPackets: number | null; txPackets: number | null}>
+    }
+  }
   window: {startedAt: string; endedAt: string; durationS: number; samples: number} | null
   load: {
     argv: string[]

@@ -71,12 +71,39 @@ export function ipArgv(netns: string | null, ...args: string[]): string[] {
 export const ADDR_SHOW = ['-j', 'addr', 'show']
 export const ROUTE_SHOW_ALL = ['-j', 'route', 'show', 'table', 'all']
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const STRING_FIELDS = ['type', 'gateway', 'dev', 'table', 'protocol', 'scope', 'prefsrc', 'pref'] as const
+
+/** A route as ip prints it, or null when a bundle's JSON does not have that shape (dst a string, ...). */
+function routeOf(v: unknown): RawRoute | null {
+  if (!isObject(v) || typeof v.dst !== 'string') return null
+  if (STRING_FIELDS.some((k) => v[k] !== undefined && typeof v[k] !== 'string')) return null
+  if (v.metric !== undefined && !Number.isSafeInteger(v.metric)) return null
+  if (v.flags !== undefined && !(Array.isArray(v.flags) && v.flags.every((f) => typeof f === 'string'))) return null
+  return v as RawRoute
+}
+
+function addrOf(v: unknown): RawAddr | null {
+  if (!isObject(v) || (v.family !== 'inet' && v.family !== 'inet6') || typeof v.local !== 'string' || !Number.isInteger(v.prefixlen)) return null
+  return v as RawAddr
+}
+
+function rawLinkOf(v: unknown): RawLink | null {
+  if (!isObject(v) || typeof v.ifname !== 'string') return null
+  const flags = Array.isArray(v.flags) ? v.flags.filter((f): f is string => typeof f === 'string') : []
+  const addrInfo = Array.isArray(v.addr_info) ? v.addr_info.map(addrOf).filter((a): a is RawAddr => a !== null) : []
+  return {...v, ifname: v.ifname, flags, addr_info: addrInfo}
+}
+
+/** ip -j addr and route output, kept to entries of the shape ip prints (a bundle's may be anything). */
 export function parseIpState(addrJson: string, routeJson: string): IpState {
-  const links = JSON.parse(addrJson || '[]') as RawLink[]
-  const routes = JSON.parse(routeJson || '[]') as RawRoute[]
+  const links: unknown = JSON.parse(addrJson || '[]')
+  const routes: unknown = JSON.parse(routeJson || '[]')
   if (!Array.isArray(links) || !Array.isArray(routes)) throw new Error('not a JSON array')
-  for (const l of links) l.addr_info = Array.isArray(l.addr_info) ? l.addr_info : []
-  return {links, routes}
+  return {
+    links: links.map(rawLinkOf).filter((l): l is RawLink => l !== null),
+    routes: routes.map(routeOf).filter((r): r is RawRoute => r !== null),
+  }
 }
 
 /** Reads addresses, link flags and every route of the target namespace (read-only commands). */

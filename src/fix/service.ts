@@ -4,7 +4,7 @@
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
-import {readCapture} from '../capture/bundle.js'
+import {readCaptureFrom} from '../capture/sos-archive.js'
 import type {Capture} from '../capture/types.js'
 import {analyse} from '../diagnose/analyse.js'
 import {hostInfo} from '../diagnose/live.js'
@@ -74,7 +74,7 @@ export async function makePlan(req: PlanRequest): Promise<{plan: FixPlan; diagno
   const env = req.env ?? process.env
   let capture: Capture
   if (req.from) {
-    capture = readCapture(req.from)
+    capture = await readCaptureFrom(req.from)
   } else {
     capture = await captureHost({
       netns: req.netns, ovsRundir: req.ovsRundir, load: req.load ?? null, duringMs: null, intervalMs: req.intervalMs ?? 1000,

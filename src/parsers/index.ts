@@ -6,9 +6,11 @@ import {parseDpctlShow, parseDpifShow} from './dpctl.js'
 import {parseEthtoolInfo} from './ethtool.js'
 import {parseFdbShow} from './fdb.js'
 import {parseIpAddr, parseIpLink, parseIpRoute} from './ip.js'
+import {isIpLinkText, isIpRouteText, parseIpAddrText, parseIpLinkText, parseIpRouteText} from './ip-text.js'
 import {parseIperf3} from './iperf3.js'
 import {parseOfctlPorts, parseOfctlShow} from './ofctl.js'
 import {parseBridges, parseInterfaces, parseOpenVswitch, parseOvsdbMap, parsePorts} from './ovsdb.js'
+import {isOvsdbListText, parseBridgesText, parseInterfacesText, parseOpenVswitchText, parsePortsText} from './ovsdb-text.js'
 import {parsePmdPerf, parsePmdRxq, parsePmdStats} from './pmd.js'
 import {parseCmdline, parseMeminfo} from './proc.js'
 import {parseSysctl} from './sysctl.js'
@@ -18,16 +20,17 @@ import type {ParseResult} from './types.js'
 export type SourceParser = (text: string, instance: string | null) => ParseResult<unknown>
 
 export const PARSERS: Record<string, SourceParser> = {
-  'ip-addr': (text) => parseIpAddr(text),
-  'ip-route': (text) => parseIpRoute(text),
-  'ip-link': (text) => parseIpLink(text),
+  // ip and ovs-vsctl sources come as JSON (capture) or as text (sosreports); the output tells which.
+  'ip-addr': (text) => (isIpLinkText(text) ? parseIpAddrText(text) : parseIpAddr(text)),
+  'ip-route': (text) => (isIpRouteText(text) ? parseIpRouteText(text) : parseIpRoute(text)),
+  'ip-link': (text) => (isIpLinkText(text) ? parseIpLinkText(text) : parseIpLink(text)),
   'sysctl-net': (text) => parseSysctl(text),
   'sysfs-net': (text) => parseSysfsNet(text),
   'sysfs-stats': (text) => parseSysfsStats(text),
-  'ovsdb-open_vswitch': (text) => parseOpenVswitch(text),
-  'ovsdb-bridge': (text) => parseBridges(text),
-  'ovsdb-port': (text) => parsePorts(text),
-  'ovsdb-interface': (text) => parseInterfaces(text),
+  'ovsdb-open_vswitch': (text) => (isOvsdbListText(text) ? parseOpenVswitchText(text) : parseOpenVswitch(text)),
+  'ovsdb-bridge': (text) => (isOvsdbListText(text) ? parseBridgesText(text) : parseBridges(text)),
+  'ovsdb-port': (text) => (isOvsdbListText(text) ? parsePortsText(text) : parsePorts(text)),
+  'ovsdb-interface': (text) => (isOvsdbListText(text) ? parseInterfacesText(text) : parseInterfaces(text)),
   'dpif-show': (text) => parseDpifShow(text),
   'dpctl-show': (text) => parseDpctlShow(text),
   'pmd-stats': (text) => parsePmdStats(text),
@@ -85,3 +88,5 @@ export {
   parseSysfsStats,
 }
 export {parseOvsdbTable} from './ovsdb.js'
+export {parseIpAddrText, parseIpLinkText, parseIpRouteText} from './ip-text.js'
+export {parseBridgesText, parseInterfacesText, parseOpenVswitchText, parsePortsText} from './ovsdb-text.js'

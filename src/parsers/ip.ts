@@ -79,7 +79,7 @@ export function parseIpAddr(text: string): ParseResult<IpAddrInterface[]> {
 }
 
 /** ip -j route has no family field; the destination or gateway tells it. */
-function routeFamily(dst: string, gateway: string | null): 'inet' | 'inet6' | null {
+export function routeFamily(dst: string, gateway: string | null): 'inet' | 'inet6' | null {
   for (const address of [dst, gateway]) {
     if (address === null || address === 'default') continue
     if (address.includes(':')) return 'inet6'

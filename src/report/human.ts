@@ -49,7 +49,18 @@ function header(d: Diagnosis, style: Style, width: number): string[] {
     .join(', ')
   // The status word stands here, by the verdict, so the coverage line never reads as if it were critical.
   const from = `${d.status} (exit ${d.exitCode}), ${d.input.mode === 'bundle' ? `from ${d.input.bundle}` : 'live'}${where ? `: ${where}` : ''}`
-  return [...wrap(d.verdict.text, width).map((l) => color(style.bold(l))), ...wrap(from, width, '', '  ').map(style.dim)]
+  const out = [...wrap(d.verdict.text, width).map((l) => color(style.bold(l))), ...wrap(from, width, '', '  ').map(style.dim)]
+  const sos = d.input.sosreport
+  if (sos) {
+    const counted = sos.lifetimeCounters.map((c) => `${c.name}${c.side === 'kernel' ? ' (kernel)' : ''} rx ${c.rxPackets ?? '?'} tx ${c.txPackets ?? '?'}`)
+    const lines = [
+      `input is a sosreport (sos ${sos.sosVersion ?? 'version unknown'}): one snapshot, no load window`,
+      ...(sos.absent.length > 0 ? [`absent from the sosreport: ${sos.absent.join('; ')}`] : []),
+      ...(counted.length > 0 ? [`packets since boot/OVS start (evidence, not a window${sos.uptime ? `; ${sos.uptime}` : ''}): ${counted.join(', ')}`] : []),
+    ]
+    for (const line of lines) out.push(...wrap(line, width, '', '  ').map(style.dim))
+  }
+  return out
 }
 
 /** Thresholds in parentheses ("(warn > 1 %, fail > 10 %)") belong to the evidence, not the story. */

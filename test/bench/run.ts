@@ -9,6 +9,7 @@ import {cpus, release, totalmem} from 'node:os'
 import {join} from 'node:path'
 import {benchWatchCpu} from './watch-cpu.js'
 import {benchLiveCollect} from './live-collect.js'
+import {benchSosVsCapture} from './sos-vs-capture.js'
 import {benchStartup} from './startup.js'
 import {median, round, spread} from './stats.js'
 
@@ -68,6 +69,8 @@ async function main() {
   const live = await benchLiveCollect()
   console.log('4/4 watch sampler CPU at 1 s over 60 s (stub commands and control socket; `npx tsx test/bench/watch-cpu.ts --lab` for the lab)...\n')
   const watchCpu = await benchWatchCpu(ROOT, {seconds: 60, host: 'stubs'})
+  console.log('extra: capture vs sos report -o openvswitch,networking on the lab (skips without the lab)...\n')
+  const sos = await benchSosVsCapture(ROOT)
 
   const lines = [
     row(['measurement', 'median', 'p90', 'min-max', 'ratio', 'target', 'result']),
@@ -113,6 +116,9 @@ async function main() {
       `< ${watchCpu.targetPct} % of a core`,
       verdict(watchCpu.pass),
     ]),
+    'skipped' in sos
+      ? row(['capture vs sos report (lab)', '', '', '', '', `>= 10x`, `skipped: ${sos.skipped}`])
+      : row([`capture vs sos report -o openvswitch,networking (lab, ${sos.runs} runs)`, `${sos.captureMedianMs} ms vs ${sos.sosMedianMs} ms`, '', '', `${sos.ratio}x`, `>= ${sos.targetRatio}x`, verdict(sos.pass)]),
   ]
   console.log(lines.join('\n'))
   console.log(`\nlarge host memory (MB): ${JSON.stringify(large.memoryMB)}`)
@@ -123,6 +129,7 @@ async function main() {
     largeHost: {...large, timesMs: times, medianMs: round(largeMedian, 0), spreadMs: spread(times), medianCpuMs: median(large.cpuMs as number[]), staticMedianMs: round(staticMedian, 0), staticMedianCpuMs: median(large.staticCpuMs as number[]), targetMs: LARGE_TARGET_MS, pass: staticMedian < LARGE_TARGET_MS},
     liveCollect: live,
     watchCpu,
+    sosVsCapture: sos,
   }
   const file = join(ROOT, 'test/bench/results.json')
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)

@@ -43,6 +43,8 @@ export const LAB_PACKAGES = [
   'iperf3', 'ethtool', 'iproute2', 'iputils-ping', 'procps', 'pciutils', 'bsdextrautils', 'python3', 'tmux',
   // The fleet engines test/engines/ runs for real (promtool, node_exporter, ansible).
   'prometheus', 'prometheus-node-exporter', 'ansible-core',
+  // sos report of the lab host (test/lab/sos.e2e.test.ts, test/bench/sos-vs-capture.ts); util-linux gives unshare.
+  'sosreport', 'util-linux',
 ]
 
 // ---------------------------------------------------------------------------------------------
