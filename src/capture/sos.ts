@@ -6,19 +6,17 @@
  * than word characters, "-", "." and "/" turned into "_", "/" into ".". Snap installs prefix the OVS
  * commands with the snap's name ("openstack-hypervisor.ovs-vsctl_-t_5_list_bridge").
  *
- * Nothing is followed out of the tree: every path is resolved (realpath) and must stay under the
- * root, and only regular files up to MAX_SOS_FILE_BYTES are read.
+ * Files are read through the bundle reader (bundle-reader.ts): nothing is followed out of the tree,
+ * only regular files (never a fifo or a device), with the bundle reader's size limits.
  */
-import {closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync} from 'node:fs'
+import {existsSync, lstatSync, readdirSync, realpathSync, statSync} from 'node:fs'
 import {join, sep} from 'node:path'
+import {BundleReader} from './bundle-reader.js'
 import {SYSCTL_NET_KEYS} from '../collect/sources.js'
 import {DoctorError} from '../errors.js'
 import {ovsdbListTextToJson} from '../parsers/ovsdb-text.js'
 import {CAPTURE_FORMAT, CAPTURE_VERSION} from './types.js'
 import type {Capture, SourceResult} from './types.js'
-
-/** Largest file read from a sosreport; a bigger one is left out (listed as absent). */
-export const MAX_SOS_FILE_BYTES = 64 * 1024 * 1024
 
 /** Why window rules cannot run on a sosreport. */
 export const SOS_WINDOW_REASON = 'a sosreport has one sample: capture a window with `dpdk-doctor capture --load`'
@@ -41,11 +39,16 @@ export function isSosReportDir(dir: string): boolean {
   }
 }
 
-/** Reads files under one root, never through a link that leaves it. */
+/**
+ * Reads files under one root through the bundle reader (regular files inside the root only, no
+ * link out, no fifo or device, size limits: docs/capture-format.md), and lists its directories.
+ */
 class SosTree {
   readonly root: string
+  private readonly reader: BundleReader
   constructor(root: string) {
-    this.root = realpathSync(root)
+    this.reader = new BundleReader(root)
+    this.root = this.reader.root
   }
 
   /** The real path of rel when it stays inside the root, else null. */
@@ -60,29 +63,10 @@ class SosTree {
     }
   }
 
-  /** A regular file's text, or null (missing, outside the root, not a file, too big). */
+  /** A regular file's text, or null (missing, refused by the bundle reader). */
   read(rel: string): string | null {
-    const real = this.inside(rel)
-    if (real === null) return null
-    let fd: number | null = null
-    try {
-      // Opened once and checked through the descriptor: what is read is what was checked.
-      fd = openSync(real, 'r')
-      const st = fstatSync(fd)
-      if (!st.isFile() || st.size > MAX_SOS_FILE_BYTES) return null
-      const buffer = Buffer.alloc(st.size)
-      let off = 0
-      while (off < st.size) {
-        const n = readSync(fd, buffer, off, st.size - off, off)
-        if (n === 0) break
-        off += n
-      }
-      return buffer.subarray(0, off).toString('utf8')
-    } catch {
-      return null
-    } finally {
-      if (fd !== null) closeSync(fd)
-    }
+    const r = this.reader.read(rel)
+    return r.kind === 'ok' ? r.text : null
   }
 
   /** Names in a directory inside the root (empty when missing or outside). */

@@ -169,6 +169,16 @@ describe('a sosreport directory', () => {
     expect(capture.origin?.absent).toContain('ip-addr: sos_commands/networking/ip_-d_address')
   })
 
+  it('reads a fifo in the tree as absent, without blocking (through the bundle reader)', () => {
+    const root = labSosTree('broken', (r) => {
+      rmSync(join(r, 'sos_commands/networking/ip_-d_address'))
+      execFileSync('mkfifo', [join(r, 'sos_commands/networking/ip_-d_address')])
+    })
+    const capture = readCapture(root)
+    expect(capture.samples[0]!.sources['ip-addr']).toBeUndefined()
+    expect(capture.origin?.absent).toContain('ip-addr: sos_commands/networking/ip_-d_address')
+  })
+
   it('takes argv and exit codes from sos_reports/manifest.json; a failed command is not parsed', () => {
     const root = labSosTree('broken', (r) => {
       mkdirSync(join(r, 'sos_reports'))
