@@ -27,7 +27,7 @@ let cliDir = ''
  * positional parameters ($1..$3), never spliced into the script text.
  */
 async function sosReportOfLab(netns: string, env: Record<string, string>, outDir: string): Promise<string> {
-  const script = 'mkdir -p /run/openvswitch && mount --bind "$1" /run/openvswitch && exec ip netns exec "$2" sos report --batch -o openvswitch,networking -k networking.namespace_pattern=dd-no-such-ns -z xz --tmp-dir "$3"'
+  const script = 'mkdir -p /run/openvswitch && mount --bind "$1" /run/openvswitch && exec ip netns exec "$2" sos report --batch -o openvswitch,networking,kernel -k networking.namespace_pattern=dd-no-such-ns -z xz --tmp-dir "$3"'
   const r = await execa('unshare', ['-m', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', labPaths().run, netns, outDir], {
     env: {...process.env, ...env},
     reject: false,
