@@ -71,6 +71,8 @@ describe('sos file names', () => {
   })
 })
 
+const LAB_HOST = 'fixtures/sos/lab-host0-ovs3.1'
+
 describe('text parsers agree with the JSON parsers on the same host', () => {
   for (const [id, text, json] of [
     ['ip-addr', 'addr.txt', 'addr.json'],
@@ -81,6 +83,23 @@ describe('text parsers agree with the JSON parsers on the same host', () => {
     it(`${id}: ${text} and ${json}`, () => {
       const fromText = parseSource(id, readFileSync(join(NETNS, text), 'utf8'))
       const fromJson = parseSource(id, readFileSync(join(NETNS, json), 'utf8'))
+      expect(fromText.ok).toBe(true)
+      expect(fromJson.ok && fromJson.value).not.toEqual([])
+      expect(fromText).toEqual(fromJson)
+    })
+  }
+
+  // The real lab host (OVS 3.1, iproute2 6.1), both forms recorded back to back by
+  // fixtures/sos/lab-host0-ovs3.1/README.md's commands: the same records from either.
+  for (const [id, text, json] of [
+    ['ip-addr', 'addr.txt', 'addr.json'],
+    ['ovsdb-open_vswitch', 'ovsdb-open_vswitch.txt', 'ovsdb-open_vswitch.json'],
+    ['ovsdb-bridge', 'ovsdb-bridge.txt', 'ovsdb-bridge.json'],
+    ['ovsdb-port', 'ovsdb-port.txt', 'ovsdb-port.json'],
+  ] as const) {
+    it(`the lab host, ${id}: ${text} and ${json}`, () => {
+      const fromText = parseSource(id, readFileSync(join(LAB_HOST, text), 'utf8'))
+      const fromJson = parseSource(id, readFileSync(join(LAB_HOST, json), 'utf8'))
       expect(fromText.ok).toBe(true)
       expect(fromJson.ok && fromJson.value).not.toEqual([])
       expect(fromText).toEqual(fromJson)
