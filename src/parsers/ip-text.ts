@@ -108,34 +108,38 @@ function parseAddressLine(line: string, next: string | undefined): IpAddress | n
   }
 }
 
+/** A text of interface blocks ("N: name: <FLAGS> ..." and its lines), each read by fn. */
+function perInterface<T>(what: string, text: string, fn: (block: LinkBlock, warnings: string[]) => T): ParseResult<T[]> {
+  return guard(what, () => {
+    if (text.trim() === '') return fail(`${what}: empty output`)
+    const {blocks: found, warnings} = blocks(text)
+    if (found.length === 0) return fail(`${what}: no "N: name: <FLAGS>" line`)
+    return ok(found.map((b) => fn(b, warnings)), warnings)
+  })
+}
+
 /** `ip address` / `ip -d address` text. */
 export function parseIpAddrText(text: string): ParseResult<IpAddrInterface[]> {
-  return guard('ip-addr text', () => {
-    if (text.trim() === '') return fail('ip-addr text: empty output')
-    const {blocks: found, warnings} = blocks(text)
-    if (found.length === 0) return fail('ip-addr text: no "N: name: <FLAGS>" line')
-    const result = found.map((b): IpAddrInterface => {
-      const link = linkLine(b)
-      const addresses: IpAddress[] = []
-      b.body.forEach((line, i) => {
-        if (!line.startsWith('inet')) return
-        const address = parseAddressLine(line, b.body[i + 1])
-        if (address) addresses.push(address)
-        else warnings.push(`${b.ifname}: unreadable address line skipped`)
-      })
-      return {
-        ifindex: b.ifindex,
-        ifname: b.ifname,
-        flags: b.flags,
-        mtu: int(after(b.head, 'mtu')),
-        operstate: after(b.head, 'state'),
-        linkType: link.type,
-        mac: link.mac,
-        master: after(b.head, 'master'),
-        addresses,
-      }
+  return perInterface('ip-addr text', text, (b, warnings): IpAddrInterface => {
+    const link = linkLine(b)
+    const addresses: IpAddress[] = []
+    b.body.forEach((line, i) => {
+      if (!line.startsWith('inet')) return
+      const address = parseAddressLine(line, b.body[i + 1])
+      if (address) addresses.push(address)
+      else warnings.push(`${b.ifname}: unreadable address line skipped`)
     })
-    return ok(result, warnings)
+    return {
+      ifindex: b.ifindex,
+      ifname: b.ifname,
+      flags: b.flags,
+      mtu: int(after(b.head, 'mtu')),
+      operstate: after(b.head, 'state'),
+      linkType: link.type,
+      mac: link.mac,
+      master: after(b.head, 'master'),
+      addresses,
+    }
   })
 }
 
@@ -178,27 +182,21 @@ function linkCounters(body: string[]): LinkCounters | null {
 
 /** `ip -s -d link` text (also `ip link`, `ip -s link`: kind or counters are then null). */
 export function parseIpLinkText(text: string): ParseResult<IpLink[]> {
-  return guard('ip-link text', () => {
-    if (text.trim() === '') return fail('ip-link text: empty output')
-    const {blocks: found, warnings} = blocks(text)
-    if (found.length === 0) return fail('ip-link text: no "N: name: <FLAGS>" line')
-    const result = found.map((b): IpLink => {
-      const link = linkLine(b)
-      const linkWords = link.index === -1 ? [] : b.body[link.index]!.split(/\s+/)
-      return {
-        ifindex: b.ifindex,
-        ifname: b.ifname,
-        flags: b.flags,
-        mtu: int(after(b.head, 'mtu')),
-        operstate: after(b.head, 'state'),
-        mac: link.mac,
-        master: after(b.head, 'master'),
-        kind: kindOf(b, link.index),
-        promiscuity: int(after(linkWords, 'promiscuity')),
-        counters: linkCounters(b.body),
-      }
-    })
-    return ok(result, warnings)
+  return perInterface('ip-link text', text, (b): IpLink => {
+    const link = linkLine(b)
+    const linkWords = link.index === -1 ? [] : b.body[link.index]!.split(/\s+/)
+    return {
+      ifindex: b.ifindex,
+      ifname: b.ifname,
+      flags: b.flags,
+      mtu: int(after(b.head, 'mtu')),
+      operstate: after(b.head, 'state'),
+      mac: link.mac,
+      master: after(b.head, 'master'),
+      kind: kindOf(b, link.index),
+      promiscuity: int(after(linkWords, 'promiscuity')),
+      counters: linkCounters(b.body),
+    }
   })
 }
 

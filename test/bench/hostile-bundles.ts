@@ -5,25 +5,16 @@
  * memory bound; time goes here.
  */
 import {spawnSync} from 'node:child_process'
-import {cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {performance} from 'node:perf_hooks'
+import {CRAFT_FROM, craftedBundle, linkInstead} from '../helpers/crafted-bundle.js'
 
-const FIXTURE = 'fixtures/bundles/lab-broken-huge-load'
+const FIXTURE = CRAFT_FROM
 const tmp = mkdtempSync(join(tmpdir(), 'dd-hostile-bench-'))
-let n = 0
-
-function crafted(edit: (dir: string) => void): string {
-  const dir = join(tmp, `b${n++}`)
-  cpSync(FIXTURE, dir, {recursive: true})
-  edit(dir)
-  return dir
-}
-const replace = (d: string, rel: string, target: string) => {
-  rmSync(join(d, rel), {force: true})
-  symlinkSync(target, join(d, rel))
-}
+const crafted = (edit: (dir: string) => void) => craftedBundle(tmp, edit)
+const replace = linkInstead
 const fifo = (path: string) => spawnSync('mkfifo', [path])
 
 const CASES: Array<[string, () => string[]]> = [
@@ -59,9 +50,9 @@ const CASES: Array<[string, () => string[]]> = [
 ]
 
 console.log(`${'case'.padEnd(44)}${'exit'.padStart(5)}${'wall s'.padStart(8)}${'maxRSS MB'.padStart(11)}  targets: 2 s, 200 MB`)
-for (const [name, make] of CASES) {
+for (const [i, [name, make]] of CASES.entries()) {
   const args = make()
-  const rssFile = join(tmp, `rss${n++}`)
+  const rssFile = join(tmp, `rss${i}`)
   const t0 = performance.now()
   const r = spawnSync(process.execPath, ['--import', './test/helpers/report-rss.mjs', 'bin/run.js', ...args], {
     env: {...process.env, NO_COLOR: '1', NODE_ENV: 'production', DD_RSS_FILE: rssFile}, timeout: 60_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,8 +16,9 @@ import {makePlan} from '../../src/fix/service.js'
 import {renderPlan} from '../../src/fix/render.js'
 import {renderDiagnosis} from '../../src/report/human.js'
 import {makeStyle} from '../../src/report/style.js'
+import {CRAFT_FROM, craftedBundle} from '../helpers/crafted-bundle.js'
 
-const FIXTURE = 'fixtures/bundles/lab-broken-huge-load'
+const FIXTURE = CRAFT_FROM
 const tmp = mkdtempSync(join(tmpdir(), 'dd-hostile-'))
 const RSS_LIMIT_KB = 200 * 1024
 
@@ -28,12 +29,7 @@ afterAll(() => rmSync(tmp, {recursive: true, force: true}))
 
 let n = 0
 /** A copy of the broken lab bundle, edited. */
-function crafted(edit: (dir: string) => void): string {
-  const dir = join(tmp, `b${n++}`)
-  cpSync(FIXTURE, dir, {recursive: true})
-  edit(dir)
-  return dir
-}
+const crafted = (edit: (dir: string) => void) => craftedBundle(tmp, edit)
 
 async function mkfifo(path: string): Promise<void> {
   await execa('mkfifo', [path])
