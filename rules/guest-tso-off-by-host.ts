@@ -24,6 +24,9 @@ function tsoEvidence(port: OvsPortState) {
     hostTso4: features ? features.has(VIRTIO_NET_F.HOST_TSO4) : null,
     hostTso6: features ? features.has(VIRTIO_NET_F.HOST_TSO6) : null,
     csum: features ? features.has(VIRTIO_NET_F.CSUM) : null,
+    // A guest driver that asked for offloads of its own (a kernel's virtio-net does; a DPDK
+    // virtio-user app such as testpmd asks for none) is one that TSO would serve.
+    guestOffloads: features ? features.has(VIRTIO_NET_F.GUEST_CSUM) || features.has(VIRTIO_NET_F.GUEST_TSO4) || features.has(VIRTIO_NET_F.GUEST_TSO6) : null,
     // Newer OVS prints the port's Tx offloads in its status; older versions only the features.
     txTcpSegOffload: segOffload === undefined ? null : unquote(segOffload),
     userspaceTso: port.status['userspace-tso'] ?? null,
@@ -44,7 +47,9 @@ export default defineRule({
       'The setting is read when ovs-vswitchd starts (topics/userspace-tso.rst), and a guest keeps the features it ' +
       'negotiated when it connected. Evidence per connected vhost port: the negotiated features (status:features, ' +
       'bits 11/12), status:tx_tcp_seg_offload (where OVS lists the port\'s Tx offloads in its status, 3.2+ per the issue), and status:userspace-tso=disabled (TSO on globally but ' +
-      'refused for that guest). A warning when a TCP load (or unclassified traffic) ran in the window, info otherwise (FIELD E6).',
+      'refused for that guest). A warning when a TCP load (or unclassified traffic) ran in the window, info otherwise (FIELD E6); ' +
+      'info without a limit when the guest negotiated no offloads of its own (no GUEST_CSUM/GUEST_TSO4/GUEST_TSO6, as a DPDK ' +
+      'virtio-user application such as testpmd): a driver that uses no offloads is not held back by the missing TSO.',
     inputs: ['ovsdb-open_vswitch', ...OVS_PORT_SOURCES],
     thresholds: {},
     remediation:
@@ -67,6 +72,16 @@ export default defineRule({
       if (!enabled) {
         // The guest has TSO: it connected before the setting was turned off; nothing limits it yet.
         if (negotiated || ev.txTcpSegOffload === 'true') return []
+        // No offloads asked for at all: the host setting is not what bounds this guest (info, no limit).
+        if (ev.guestOffloads === false) {
+          return [{
+            severity: 'info' as const,
+            subject: port.name,
+            message: `${port.name}: the host offers no TSO (other_config:userspace-tso-enable ${setting === null ? 'unset' : `"${setting}"`}), but this guest negotiated no offloads of its own${features.replace(': no HOST_TSO4/HOST_TSO6', ': no GUEST_CSUM/GUEST_TSO')} (a DPDK virtio-user application?): TSO is not what limits it`,
+            evidence,
+            fixes: [],
+          }]
+        }
         return [{
           severity,
           subject: port.name,

@@ -43,8 +43,8 @@ describe('Dashboard over recorded samples', () => {
     const out = lastFrame()!
     expect(out).toContain('FAST PATH')
     expect(out).toContain('DPDK fast path: all load through dpdk0')
-    // The verdict's second layer (issue 13) has a line of its own under the banner.
-    expect(out).toMatch(/^ limited by: guest TSO off \(host setting\)$/m)
+    // The testpmd "VM" negotiates no offloads: the missing TSO does not limit it, so no second-layer line.
+    expect(out).not.toMatch(/limited by/)
     // dpdk0's dpctl/show -s counters over the 8.71 s interval: rx 272,957 pkt, tx 810,601 pkt.
     expect(rowOf(out, 'dpdk0')).toMatch(/dpdk\s+31\.3k\s+93\.1k\s+16\.6\s+1127\.5/)
     expect(rowOf(out, 'enp65s0f0np0')).toMatch(/kern-nic\s+0\s+0\s+0\.0\s+0\.0/)
