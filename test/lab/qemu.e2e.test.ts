@@ -20,7 +20,7 @@ import {gateLabTests} from './harness.js'
 import {ensureGuestKernel} from './initramfs.js'
 import {
   counterDelta, down, fixHost, guestExec, guestIperfArgv, HOST_NS, isLabUp, LAB_TARGETS, labExec, labPaths, labVmKind, ovsEnv, readCounters,
-  restartGuest, restartVswitchd, status, up,
+  restartVswitchd, status, up,
 } from './lab.js'
 
 const LOAD_SECONDS = 5
@@ -239,11 +239,12 @@ describe('a real guest kernel behind vhost-user1 (LAB_VM=qemu)', () => {
     }
   })
 
-  it('after userspace-tso-enable=true and restarts of ovs-vswitchd and the guest: TSO offered and on in the guest, the rule and the TSO limit gone', async () => {
+  it('after userspace-tso-enable=true and a restart of ovs-vswitchd and of the guest: TSO offered and on in the guest, the rule and the TSO limit gone', async () => {
     await labExec(HOST_NS, ['ovs-vsctl', '--timeout=10', 'set', 'Open_vSwitch', '.', 'other_config:userspace-tso-enable=true'], {check: true})
-    const vswitchd = await restartVswitchd()
-    const guest = await restartGuest()
-    say(`ovs-vswitchd restarted in ${vswitchd.ms} ms, guest rebooted in ${guest.bootMs} ms`)
+    // the guest goes down and boots again around the restart (a VM restart: lab.ts restartVswitchd)
+    const restart = await restartVswitchd()
+    expect(restart.guestBootMs).not.toBeNull()
+    say(`ovs-vswitchd restarted in ${restart.ms} ms, guest booted again in ${restart.guestBootMs} ms`)
     const s = await ifaceMap('status')
     expect(s.status).toBe('connected')
     expect(has(s.features!, HOST_TSO4)).toBe(1n)
