@@ -12,6 +12,9 @@ import dpdkNotInitialized from './dpdk-not-initialized.js'
 import dpdkPortIdleUnderLoad from './dpdk-port-idle-under-load.js'
 import dpdkRxMissed from './dpdk-rx-missed.js'
 import fdbRemoteMacNotOnDpdkPort from './fdb-remote-mac-not-on-dpdk-port.js'
+import guestQueuesDisabled from './guest-queues-disabled.js'
+import guestTsoOffByHost from './guest-tso-off-by-host.js'
+import guestVcpusBelowQueues from './guest-vcpus-below-queues.js'
 import hugepagesLow from './hugepages-low.js'
 import interfaceAttachError from './interface-attach-error.js'
 import internalPortCarriesLoad from './internal-port-carries-load.js'
@@ -22,8 +25,10 @@ import kernelPortOnNetdevBridge from './kernel-port-on-netdev-bridge.js'
 import kernelRouteViaInternalPort from './kernel-route-via-internal-port.js'
 import mixedDatapathPatchPorts from './mixed-datapath-patch-ports.js'
 import mtuMismatch from './mtu-mismatch.js'
+import optionHasNoEffect from './option-has-no-effect.js'
 import pmdCoresNotIsolated from './pmd-cores-not-isolated.js'
 import pmdCpuMask from './pmd-cpu-mask.js'
+import pmdCycleCeiling from './pmd-cycle-ceiling.js'
 import pmdIdleUnderLoad from './pmd-idle-under-load.js'
 import pmdSaturated from './pmd-saturated.js'
 import pmdSleepEnabled from './pmd-sleep-enabled.js'
@@ -35,6 +40,7 @@ import txFailureDrops from './tx-failure-drops.js'
 import upcallRateHigh from './upcall-rate-high.js'
 import vhostMultiqueueSinglePmd from './vhost-multiqueue-single-pmd.js'
 import vhostTxRetries from './vhost-tx-retries.js'
+import vhostTxqUnused from './vhost-txq-unused.js'
 import vhostUserDisconnected from './vhost-user-disconnected.js'
 
 export const RULES: readonly Rule[] = [
@@ -47,6 +53,9 @@ export const RULES: readonly Rule[] = [
   dpdkPortIdleUnderLoad,
   dpdkRxMissed,
   fdbRemoteMacNotOnDpdkPort,
+  guestQueuesDisabled,
+  guestTsoOffByHost,
+  guestVcpusBelowQueues,
   hugepagesLow,
   interfaceAttachError,
   internalPortCarriesLoad,
@@ -57,8 +66,10 @@ export const RULES: readonly Rule[] = [
   kernelRouteViaInternalPort,
   mixedDatapathPatchPorts,
   mtuMismatch,
+  optionHasNoEffect,
   pmdCoresNotIsolated,
   pmdCpuMask,
+  pmdCycleCeiling,
   pmdIdleUnderLoad,
   pmdSaturated,
   pmdSleepEnabled,
@@ -70,6 +81,7 @@ export const RULES: readonly Rule[] = [
   upcallRateHigh,
   vhostMultiqueueSinglePmd,
   vhostTxRetries,
+  vhostTxqUnused,
   vhostUserDisconnected,
 ]
 

@@ -9,6 +9,8 @@ const VARYING: Record<string, Severity[]> = {
   'dpdk-link-down': ['critical', 'warning'],
   'dpdk-nic-kernel-active': ['critical', 'warning'],
   'dpdk-rx-missed': ['critical', 'warning'],
+  'guest-queues-disabled': ['warning', 'info'],
+  'guest-tso-off-by-host': ['warning', 'info'],
   'hugepages-low': ['critical', 'warning', 'info'],
   'internal-port-has-ip': ['critical', 'warning'],
   'kernel-nic-carries-load': ['critical', 'warning'],

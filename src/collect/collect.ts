@@ -37,7 +37,8 @@ export function argvFor(spec: SourceSpec, target: CollectTarget): string[] | nul
     if (spec.argv[0] === 'ip') return ['ip', '-n', target.netns, ...spec.argv.slice(1)]
     return ['ip', 'netns', 'exec', target.netns, ...spec.argv]
   }
-  if (spec.reader && spec.reader !== 'file' && target.netns) return netnsReaderArgv(target.netns, spec.reader)
+  // /proc/<pid> is the same in every network namespace: ps-vmm is read in-process.
+  if (spec.reader && spec.reader !== 'file' && spec.side !== 'proc' && target.netns) return netnsReaderArgv(target.netns, spec.reader)
   return null
 }
 

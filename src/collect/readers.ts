@@ -21,6 +21,32 @@ export function readKernelSource(f: Fs, kind: string, keys: string[]): string {
       return null
     }
   }
+  if (kind === 'ps-vmm') {
+    // VMM command lines: only processes whose argv[0] names a VMM binary, argv split on NUL, capped.
+    const out: Array<{pid: number; argv: string[]}> = []
+    let pids: string[] = []
+    try {
+      pids = f.readdirSync('/proc').filter((d) => /^\d+$/.test(d))
+    } catch {
+      pids = []
+    }
+    for (const pid of pids) {
+      let raw: string
+      try {
+        raw = f.readFileSync('/proc/' + pid + '/cmdline', 'utf8')
+      } catch {
+        continue
+      }
+      if (raw.length === 0 || raw.length > 65536) continue
+      const argv = raw.split('\u0000')
+      if (argv[argv.length - 1] === '') argv.pop()
+      const base = (argv[0] || '').split('/').pop() || ''
+      if (!/^qemu-system-[a-z0-9_]+$/.test(base) && base !== 'qemu-kvm' && base !== 'cloud-hypervisor') continue
+      out.push({pid: Number(pid), argv: argv.slice(0, 512)})
+      if (out.length >= 256) break
+    }
+    return JSON.stringify(out) + '\n'
+  }
   if (kind === 'sysctl-net') {
     const lines: string[] = []
     for (const key of keys) {

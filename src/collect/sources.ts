@@ -24,7 +24,7 @@ export interface SourceSpec {
   /** The same request as JSON-RPC on ovs-vswitchd's control socket (ovs-appctl sources; watch uses it). */
   unixctl?: {method: string; params: string[]}
   /** In-process reader kind, for sources without argv. */
-  reader?: 'file' | 'sysfs-net' | 'sysfs-stats' | 'sysctl-net'
+  reader?: 'file' | 'sysfs-net' | 'sysfs-stats' | 'sysctl-net' | 'ps-vmm'
   /** Sampled during a load window (live counters only, never OVSDB statistics). */
   live: boolean
   /** Slow and not needed by the core rules: never holds up the rest. */
@@ -75,6 +75,8 @@ export const STATIC_SOURCES: readonly SourceSpec[] = [
   {id: 'devbind', side: 'kernel', argv: ['dpdk-devbind.py', '--status-dev', 'net'], live: false, slow: true, timeoutMs: SOURCE_DEADLINE_MS},
   {id: 'meminfo', side: 'proc', reader: 'file', path: '/proc/meminfo', live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
   {id: 'cmdline', side: 'proc', reader: 'file', path: '/proc/cmdline', live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
+  // Optional: the VMMs' command lines (vCPUs, vhost-user queues), from /proc/<pid>/cmdline, never ps or a shell.
+  {id: 'ps-vmm', side: 'proc', reader: 'ps-vmm', path: '/proc', live: false, slow: false, timeoutMs: SOURCE_DEADLINE_MS},
 ]
 
 /** The OpenFlow version names ovs-ofctl's -O accepts, oldest first: nothing else reaches argv. */

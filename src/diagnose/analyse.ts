@@ -101,6 +101,8 @@ export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
   const diagnosis: Diagnosis = {
     schema: DIAGNOSIS_SCHEMA,
     verdict: {kind: verdict.kind, text: verdict.text},
+    limitedBy: verdict.limitedBy,
+    pmdFigures: window && window.pmds.length > 0 ? 'window' : 'none',
     status: verdict.status,
     exitCode: verdict.exitCode,
     host,

@@ -7,7 +7,7 @@
 import type {Finding} from '../engine/types.js'
 import type {Attribution} from '../window/types.js'
 
-export type StoryRole = 'root-cause' | 'symptom' | 'consequence' | 'unrelated' | 'info'
+export type StoryRole = 'root-cause' | 'symptom' | 'consequence' | 'unrelated' | 'limit' | 'info'
 
 export interface FindingRef {
   ruleId: string
@@ -34,7 +34,10 @@ const TRAFFIC_SYMPTOMS = ['dpdk-port-idle-under-load', 'kernel-nic-carries-load'
 /** Losses on a VM's port that a slow kernel path explains (the guest's queue fills while the host kernel forwards). */
 const VHOST_LOSS = ['tx-failure-drops', 'port-drops-under-load', 'vhost-tx-retries']
 
-const ROLE_ORDER: StoryRole[] = ['root-cause', 'symptom', 'consequence', 'unrelated', 'info']
+/** What bounds the fast path once traffic takes it (issue 13): told apart, after the fix when there is a cause. */
+export const FAST_PATH_LIMIT_RULES = ['guest-tso-off-by-host', 'vhost-txq-unused', 'guest-queues-disabled', 'guest-vcpus-below-queues', 'pmd-cycle-ceiling']
+
+const ROLE_ORDER: StoryRole[] = ['root-cause', 'symptom', 'consequence', 'unrelated', 'limit', 'info']
 const SEVERITY_ORDER = ['critical', 'warning', 'info']
 
 const ref = (f: Finding): FindingRef => ({ruleId: f.ruleId, subject: f.subject})
@@ -65,6 +68,8 @@ export function buildStory(findings: Finding[], attribution: Attribution | null)
     if (kernelCarried && primary && VHOST_LOSS.includes(f.ruleId) && vhostPorts.has(f.subject) && f.severity !== 'info') {
       return {...ref(f), role: 'consequence', explainedBy: ref(primary)}
     }
+    // A limit of the fast path waits for the fix when the traffic does not take that path yet.
+    if (f.limit !== undefined || FAST_PATH_LIMIT_RULES.includes(f.ruleId)) return {...ref(f), role: 'limit', explainedBy: primary ? ref(primary) : null}
     return {...ref(f), role: f.severity === 'info' ? 'info' : 'unrelated', explainedBy: null}
   })
 

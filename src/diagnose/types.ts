@@ -30,6 +30,10 @@ export interface CoverageEntry {
 export interface Diagnosis {
   schema: typeof DIAGNOSIS_SCHEMA
   verdict: {kind: VerdictKind; text: string}
+  /** The verdict's second layer: what limits the fast path (empty unless the verdict is fast-path). */
+  limitedBy: Array<{ruleId: string; subject: string; severity: Severity; text: string}>
+  /** Where the PMD figures (busy %, packets) come from: the load window's deltas, never lifetime counters. */
+  pmdFigures: 'window' | 'none'
   status: StatusWord
   exitCode: number
   host: HostInfo

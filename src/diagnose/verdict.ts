@@ -27,6 +27,32 @@ export interface Verdict {
   text: string
   exitCode: number
   status: StatusWord
+  /** What limits the fast path (the verdict's second layer); empty unless the fast path holds. */
+  limitedBy: LimitedBy[]
+}
+
+export interface LimitedBy {
+  ruleId: string
+  subject: string
+  severity: Finding['severity']
+  text: string
+}
+
+/** The fast path's limits, most severe first, one per distinct text ("3 of 8 vhost Tx queues unused" once per port). */
+export function limitsOf(findings: Finding[]): LimitedBy[] {
+  const out: LimitedBy[] = []
+  for (const f of findings) {
+    if (f.limit === undefined) continue
+    out.push({ruleId: f.ruleId, subject: f.subject, severity: f.severity, text: f.limit})
+  }
+  return out
+}
+
+/** "guest TSO off (host setting), 3 of 8 vhost Tx queues unused": equal texts of several subjects once, counted. */
+function limitWords(limits: LimitedBy[]): string {
+  const counts = new Map<string, number>()
+  for (const l of limits) counts.set(l.text, (counts.get(l.text) ?? 0) + 1)
+  return [...counts].map(([text, n]) => (n > 1 ? `${text} (${n} ports)` : text)).join(', ')
 }
 
 function pct(share: number): string {
@@ -90,7 +116,7 @@ function dpdkCarrier(window: LoadWindow, state: HostState): string | null {
 export function decideVerdict(state: HostState, window: LoadWindow | null, results: RuleResult[], findings: Finding[]): Verdict {
   const worst: number = findings.some((f) => f.severity === 'critical') ? EXIT.CRITICAL : findings.some((f) => f.severity === 'warning') ? EXIT.WARNING : EXIT.OK
   const status = (code: number): StatusWord => (['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const)[code] ?? 'UNKNOWN'
-  const make = (kind: VerdictKind, text: string, exitCode: number = worst): Verdict => ({kind, text, exitCode, status: status(exitCode)})
+  const make = (kind: VerdictKind, text: string, exitCode: number = worst, limitedBy: LimitedBy[] = []): Verdict => ({kind, text, exitCode, status: status(exitCode), limitedBy})
 
   const why = unknownReason(state)
   if (why) return make('unknown', `Not enough data to decide: ${why}`, EXIT.UNKNOWN)
@@ -138,6 +164,9 @@ export function decideVerdict(state: HostState, window: LoadWindow | null, resul
       const load = `${dpdkShare >= 0.995 ? 'all' : pct(Math.min(dpdkShare, 1)) + ' of the'} load through ${carrier}`
       // The exit code and the words agree: a critical kernel-bypass finding beside a measured fast path is named.
       if (bypassCritical) return make('problems', `DPDK fast path for the load (${load}), but ${bypassFindings[0]!.subject}: ${bypassFindings[0]!.ruleId}`)
+      // The second layer: what bounds the fast path now that traffic takes it.
+      const limits = limitsOf(findings)
+      if (limits.length > 0) return make('fast-path', `DPDK fast path: ${load}, limited by: ${limitWords(limits)}`, worst, limits)
       return make('fast-path', `DPDK fast path: ${load}`)
     }
     if (bypassCritical) return make('kernel-bypass', 'Traffic is bypassing DPDK: the DPDK port carried little of the load')

@@ -52,6 +52,7 @@ export function runRule(rule: Rule, input: EngineInput, datapath: UserspaceDatap
     message: f.message,
     evidence: f.evidence,
     fixes: f.fixes,
+    ...(f.limit ? {limit: f.limit} : {}),
   }))
   return {...base, status: findings.length > 0 ? 'fail' : 'pass', reason: null, unknownCause: null, findings}
 }

@@ -60,6 +60,11 @@ export interface Finding {
   /** Observed values and the thresholds they were compared with. */
   evidence: Record<string, unknown>
   fixes: FixAction[]
+  /**
+   * What limits the fast path, in a few words ("guest TSO off (host setting)"), for the verdict's
+   * second layer ("DPDK fast path, limited by: ..."). Only findings that bound throughput set it.
+   */
+  limit?: string
 }
 
 export interface RuleContext {
@@ -69,9 +74,12 @@ export interface RuleContext {
   thresholds: Record<string, number>
 }
 
+/** A finding as a check returns it: the engine adds the rule id and, unless set, the rule's severity. */
+export type FindingDraft = Omit<Finding, 'ruleId' | 'severity'> & {severity?: Severity}
+
 /** What a check returns: findings (empty = pass), or why it cannot decide. */
 export type CheckOutcome =
-  | {findings: Array<Omit<Finding, 'ruleId' | 'severity'> & {severity?: Severity}>}
+  | {findings: FindingDraft[]}
   | {unknown: string}
   | {notApplicable: string}
 

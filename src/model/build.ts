@@ -3,6 +3,7 @@
  * text stays in the bundle) and joins them: OVSDB rows into bridges and ports, kernel interfaces
  * with their drivers and roles, live counters, PMD threads, FDB with port names.
  */
+import type {PsVmm} from '../parsers/ps-vmm.js'
 import type {HostInfo, Sample, SourceResult} from '../capture/types.js'
 import {printable} from '../util/text.js'
 import {sourceInstance} from '../capture/types.js'
@@ -189,6 +190,7 @@ function buildBridgesAndPorts(read: SampleReader, db: OvsdbTables): {bridges: Br
           odpPort: odpPorts.get(i.name) ?? dp?.portNo ?? null,
           options: i.options,
           status: i.status,
+          otherConfig: i.otherConfig,
           error: i.error,
           adminState: i.adminState,
           linkState: i.linkState,
@@ -425,6 +427,7 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
   const sysctl = read.get<SysctlValues>('sysctl-net') ?? {}
   const fwd = sysctl['net.ipv4.ip_forward'] ?? sysctl['net.ipv4.conf.all.forwarding']
   const meminfo = read.get<Meminfo>('meminfo')
+  const psVmm = read.get<PsVmm>('ps-vmm')
   const cmdline = read.get<KernelCmdline>('cmdline')
   const nics = read.get<DevbindDevice[]>('devbind') ?? []
   const dpctl = read.get<DpctlShow>('dpctl-show')
@@ -459,6 +462,7 @@ export function buildHostState(sample: Sample, host: Pick<HostInfo, 'hostname' |
     hugepages: meminfo ? {total: meminfo.hugepagesTotal, free: meminfo.hugepagesFree, sizeKb: meminfo.hugepageSizeKb} : null,
     nics,
     cmdline: cmdline?.params ?? null,
+    vmms: psVmm?.processes ?? null,
     sources: read.coverage,
     warnings: read.warnings,
   }

@@ -3,6 +3,7 @@
  * the LoadWindow; they never see raw text and never run commands.
  */
 import type {SourceStatus} from '../capture/types.js'
+import type {VmmProcess} from '../parsers/ps-vmm.js'
 import type {DevbindDevice, FdbEntry, IpAddress, IpRoute, LinkCounters, PmdRxq} from '../parsers/types.js'
 
 /** How a port is used, from its OVS interface type. */
@@ -32,6 +33,8 @@ export interface OvsPortState {
   odpPort: number | null
   options: Record<string, string>
   status: Record<string, string>
+  /** OVSDB Interface:other_config (tx-steering, pmd-rxq-affinity, ...). */
+  otherConfig: Record<string, string>
   error: string | null
   adminState: string | null
   linkState: string | null
@@ -160,6 +163,8 @@ export interface HostState {
   hugepages: {total: number | null; free: number | null; sizeKb: number | null} | null
   nics: DevbindDevice[]
   cmdline: Record<string, string | true> | null
+  /** VMM processes (qemu-system-*, cloud-hypervisor) from ps-vmm; null when not read. */
+  vmms: VmmProcess[] | null
   /** Coverage per source id present in the sample. */
   sources: Record<string, SourceCoverage>
   /** Parse and join warnings, for the report. */

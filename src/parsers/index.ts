@@ -13,6 +13,7 @@ import {parseBridges, parseInterfaces, parseOpenVswitch, parseOvsdbMap, parsePor
 import {isOvsdbListText, parseBridgesText, parseInterfacesText, parseOpenVswitchText, parsePortsText} from './ovsdb-text.js'
 import {parsePmdPerf, parsePmdRxq, parsePmdStats} from './pmd.js'
 import {parseCmdline, parseMeminfo} from './proc.js'
+import {parsePsVmm} from './ps-vmm.js'
 import {parseSysctl} from './sysctl.js'
 import {parseSysfsNet, parseSysfsStats} from './sysfs.js'
 import type {ParseResult} from './types.js'
@@ -43,6 +44,7 @@ export const PARSERS: Record<string, SourceParser> = {
   'ethtool-i': (text) => parseEthtoolInfo(text),
   meminfo: (text) => parseMeminfo(text),
   cmdline: (text) => parseCmdline(text),
+  'ps-vmm': (text) => parsePsVmm(text),
 }
 
 /**

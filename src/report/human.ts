@@ -29,6 +29,7 @@ const ROLE_TITLES: Record<StoryRole, string> = {
   symptom: 'What the traffic shows (explained by the root cause)',
   consequence: 'What follows from it',
   unrelated: 'Other problems',
+  limit: 'Limits of the fast path',
   info: 'Info',
 }
 
@@ -77,18 +78,22 @@ function rootLines(f: Finding, alsoBy: string[], style: Style, width: number): s
 /** A symptom, consequence or unrelated finding by what was observed; same-subject ones of one role on one line. */
 function itemLines(group: Finding[], role: StoryRole, style: Style, width: number): string[] {
   const [f, ...more] = group
-  const label = role === 'unrelated' ? `${severityLabel(f!.severity, style)} ` : ''
-  const text = role === 'unrelated' ? f!.message : withoutThresholds(observation(f!.message))
+  const labelled = role === 'unrelated' || role === 'limit'
+  const label = labelled ? `${severityLabel(f!.severity, style)} ` : ''
+  const text = labelled ? f!.message : withoutThresholds(observation(f!.message))
   const also = more.length > 0 ? style.dim(` (+${more.length})`) : ''
-  return wrap(`${label}${text}${also}${role === 'unrelated' || role === 'info' ? ` ${style.dim(`(${f!.ruleId})`)}` : ''}`, width, '  - ', '    ')
+  return wrap(`${label}${text}${also}${labelled || role === 'info' ? ` ${style.dim(`(${f!.ruleId})`)}` : ''}`, width, '  - ', '    ')
 }
 
 function storySection(d: Diagnosis, style: Style, width: number, verbose: boolean): string[] {
   const out: string[] = []
   const entries = d.story.entries
-  for (const role of ['root-cause', 'symptom', 'consequence', 'unrelated', 'info'] as StoryRole[]) {
+  for (const role of ['root-cause', 'symptom', 'consequence', 'unrelated', 'limit', 'info'] as StoryRole[]) {
     const mine = entries.filter((e) => e.role === role)
     if (mine.length === 0) continue
+    // Behind a root cause the fast path's limits are for after the fix: told under --verbose (their
+    // advice is among the Fix section's "more for the consequences").
+    if (role === 'limit' && !verbose && mine.every((e) => e.explainedBy !== null)) continue
     // One blank line before the story; its parts follow each other under their titles.
     out.push(...(out.length === 0 ? [''] : []), style.bold(ROLE_TITLES[role]))
     if (role === 'root-cause') {
@@ -163,7 +168,8 @@ function pmdAndLoadLines(d: Diagnosis, width: number, verbose: boolean): string[
   const parts: string[] = []
   if (d.pmds && d.pmds.length > 0 && d.window) {
     const pmds = d.pmds.map((p) => `core ${p.coreId ?? '?'} ${p.busyPct === null ? '?' : p.busyPct.toFixed(0)} % busy${verbose ? `, ${int(p.packets)} packets` : ''}`)
-    parts.push(`PMD ${pmds.join('; ')}`)
+    // Window deltas, never the counters since the last clear (a "99 % idle" from a week of idling).
+    parts.push(`PMD ${pmds.join('; ')} (window counters)`)
     if (d.mainThreadPackets) parts.push(`main thread ${int(d.mainThreadPackets)} packets`)
   }
   if (d.load) {

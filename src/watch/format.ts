@@ -128,6 +128,7 @@ export function jsonLine(frame: WatchFrame, newFindings: FindingEntry[]): string
     samples: frame.samples,
     path: frame.path,
     verdict: frame.verdictText,
+    limitedBy: frame.limits,
     ports: frame.ports.map((p) => ({
       name: p.name, class: p.class, rxPps: round(p.rxPps), txPps: round(p.txPps), rxMbps: round(p.rxMbps, 3), txMbps: round(p.txMbps, 3), dropsPerSec: round(p.dropsPerSec),
     })),

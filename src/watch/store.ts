@@ -35,6 +35,12 @@ export const SPARK_CELLS = 30
 
 const ms = (iso: string) => new Date(iso).getTime()
 
+/** The verdict without its "limited by" tail: the dashboard gives the limits a line of their own. */
+function verdictHeadline(verdict: {text: string; limitedBy: unknown[]} | null): string | null {
+  if (!verdict) return null
+  return verdict.limitedBy.length > 0 ? verdict.text.replace(/, limited by: .*$/, '') : verdict.text
+}
+
 export class WatchStore {
   private readonly windowSamples: number
   private readonly historyMs: number
@@ -162,7 +168,8 @@ export class WatchStore {
       elapsedS: last && firstTaken !== null ? (ms(last.takenAt) - firstTaken) / 1000 : 0,
       windowS: this.analysis?.window.durationS ?? 0,
       path: pathLabel(this.analysis),
-      verdictText: this.analysis?.verdict.text ?? (this.count === 0 ? 'collecting the first snapshot' : 'waiting for the second sample'),
+      verdictText: verdictHeadline(this.analysis?.verdict ?? null) ?? (this.count === 0 ? 'collecting the first snapshot' : 'waiting for the second sample'),
+      limits: [...new Set((this.analysis?.verdict.limitedBy ?? []).map((l) => l.text))],
       ports: this.ports,
       pmds: this.latest ? pmdRows(this.latest) : [],
       mainThreadPps: this.latest ? mainThreadPps(this.latest) : null,

@@ -66,8 +66,10 @@ export interface WatchFrame {
   /** Seconds covered by the rolling window the verdict is judged on. */
   windowS: number
   path: PathLabel
-  /** diagnose's verdict sentence for the rolling window. */
+  /** diagnose's verdict sentence for the rolling window (without its "limited by" part, see limits). */
   verdictText: string
+  /** What limits the fast path (the verdict's second layer), e.g. "guest TSO off (host setting)". */
+  limits: string[]
   ports: PortRow[]
   pmds: PmdRow[]
   mainThreadPps: number | null

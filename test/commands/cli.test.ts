@@ -54,11 +54,13 @@ describe('diagnose --from', () => {
     expect((d.verdict as {kind: string}).kind).toBe('kernel-bypass')
   })
 
-  it('fixed host: exit 0 in both modes', async () => {
-    expect((await cli(['diagnose', '--from', FIXED])).code).toBe(0)
+  // Exit 1 since issue 13: the fixed lab host's guest has no TSO (userspace-tso-enable unset), a warning.
+  it('fixed host: exit 1 (fast path, limited by guest TSO) in both modes', async () => {
+    expect((await cli(['diagnose', '--from', FIXED])).code).toBe(1)
     const r = await cli(['diagnose', '--from', FIXED, '--json'])
-    expect(r.code).toBe(0)
-    expect((json(r.stdout).verdict as {text: string}).text).toBe('DPDK fast path: all load through dpdk0')
+    expect(r.code).toBe(1)
+    expect((json(r.stdout).verdict as {text: string}).text).toBe('DPDK fast path: all load through dpdk0, limited by: guest TSO off (host setting)')
+    expect(json(r.stdout).limitedBy).toEqual([{ruleId: 'guest-tso-off-by-host', subject: 'vhost-user1', severity: 'warning', text: 'guest TSO off (host setting)'}])
   })
 
   it('OVS down: exit 3 with a one-line verdict, in both modes', async () => {

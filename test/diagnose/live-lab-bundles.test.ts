@@ -43,15 +43,17 @@ describe('live-lab bundles (captured by dpdk-doctor from the lab)', () => {
     expect(d.rules.find((r) => r.ruleId === 'kernel-nic-carries-load')?.status).not.toBe('pass')
   })
 
-  // The lab's tuning (PMD sleep, no isolcpus) is reported as info: the fixed host is OK.
-  it('live-lab-fixed-load: fast path, dpdk0 carried the load, exit 0', () => {
+  // The lab's tuning (PMD sleep, no isolcpus) is reported as info. Since issue 13 the TCP load with
+  // userspace-tso-enable unset (OVS 3.1) is a truthful warning: fast path, limited by the guest's TSO, exit 1.
+  it('live-lab-fixed-load: fast path, dpdk0 carried the load, limited by guest TSO, exit 1', () => {
     const d = diagnose('live-lab-fixed-load')
     expect(d.verdict.kind).toBe('fast-path')
+    expect(d.verdict.text).toBe('DPDK fast path: all load through dpdk0, limited by: guest TSO off (host setting)')
     expect(d.attribution!.byClass.dpdk.packetShare!).toBeGreaterThanOrEqual(0.9)
     expect(d.attribution!.byClass['kernel-nic'].packetShare ?? 0).toBeLessThan(0.01)
     expect(bypass(d)).toEqual([])
-    expect(notTuning(d)).toEqual([])
-    expect(d.exitCode).toBe(0)
+    expect(notTuning(d)).toEqual(['guest-tso-off-by-host/warning'])
+    expect(d.exitCode).toBe(1)
   })
 
   it('live-lab-fixed-idle: no bypass finding, exit 0', () => {

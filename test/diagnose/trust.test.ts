@@ -176,8 +176,9 @@ describe('the fixed bundle is not OK when the kernel-bypass family cannot judge'
   it('no ip-addr: the static family cannot judge, so not OK either', () => {
     expect(analyse(withSource(capture, 'ip-addr', 'removed'), {input}).exitCode).toBe(3)
   })
-  it('as collected: still the fast path, exit 0', () => {
-    expect(analyse(capture, {input})).toMatchObject({exitCode: 0, verdict: {kind: 'fast-path'}})
+  // Exit 1, not 0, since issue 13: guest-tso-off-by-host warns (userspace TSO unset under a TCP load).
+  it('as collected: still the fast path, exit 1 for the guest TSO limit', () => {
+    expect(analyse(capture, {input})).toMatchObject({exitCode: 1, verdict: {kind: 'fast-path'}, limitedBy: [{ruleId: 'guest-tso-off-by-host'}]})
   })
 })
 
@@ -211,6 +212,6 @@ describe('a bond of two DPDK ports', () => {
     }
     const paths = [path('vhost-user1', 'vhost', 1.4e9), path('dpdk0', 'dpdk', 0.7e9), path('dpdk1', 'dpdk', 0.7e9), path('ovsbr0', 'internal', 0, 0), path('enp65s0f0np0', 'kernel-nic', 0, 0)]
     const bonded = makeWindow({before: window.before, during: window.during, paths})
-    expect(judge(bonded.during, bonded).verdict.text).toBe('DPDK fast path: all load through bond dpdkbond0 (dpdk0 50.0 %, dpdk1 50.0 %)')
+    expect(judge(bonded.during, bonded).verdict.text).toBe('DPDK fast path: all load through bond dpdkbond0 (dpdk0 50.0 %, dpdk1 50.0 %), limited by: guest TSO off (host setting)')
   })
 })

@@ -40,7 +40,7 @@ export function route(dst: string, dev: string | null, extra: Partial<IpRoute> =
 export function port(name: string, cls: OvsPortState['class'], extra: Partial<OvsPortState> = {}): OvsPortState {
   const type = {dpdk: 'dpdk', vhost: 'dpdkvhostuserclient', internal: 'internal', system: '', tap: 'tap', patch: 'patch', tunnel: 'vxlan', other: 'other'}[cls]
   return {
-    name, bridge: 'ovsbr0', bond: null, type, class: cls, ofport: null, odpPort: null, options: {}, status: {},
+    name, bridge: 'ovsbr0', bond: null, type, class: cls, ofport: null, odpPort: null, options: {}, status: {}, otherConfig: {},
     error: null, adminState: 'up', linkState: 'up', linkSpeed: null, linkResets: 0, mtu: 1500, mac: null,
     statistics: {}, counters: null, pciAddress: null, driverName: null, kernelTwin: null, kernelTwinBy: null, numaId: 0, vlanTag: null,
     ...extra,
@@ -95,6 +95,7 @@ export function makeState(extra: Partial<HostState> = {}): HostState {
     hugepages: {total: 1024, free: 512, sizeKb: 2048},
     nics: [],
     cmdline: {},
+    vmms: null,
     sources,
     warnings: [],
     ...extra,

@@ -31,7 +31,7 @@ describe('parser fixtures', () => {
       [
         'ip-addr', 'ip-route', 'ip-link', 'sysctl-net', 'sysfs-net', 'sysfs-stats', 'ovsdb-open_vswitch',
         'ovsdb-bridge', 'ovsdb-port', 'ovsdb-interface', 'dpif-show', 'dpctl-show', 'pmd-stats', 'pmd-perf',
-        'pmd-rxq', 'fdb', 'ofctl-show', 'ofctl-ports', 'devbind', 'ethtool-i', 'meminfo', 'cmdline',
+        'pmd-rxq', 'fdb', 'ofctl-show', 'ofctl-ports', 'devbind', 'ethtool-i', 'meminfo', 'cmdline', 'ps-vmm',
       ].sort(),
     )
   })

@@ -13,7 +13,7 @@ import {analyse} from '../../src/diagnose/analyse.js'
 import {sparkline} from '../../src/watch/format.js'
 import {createWatch} from '../../src/watch/service.js'
 import {App} from '../../src/watch/ui/App.js'
-import {Dashboard, ErrorBoundary, PortTable} from '../../src/watch/ui/components.js'
+import {Dashboard, ErrorBoundary, LimitLine, PortTable} from '../../src/watch/ui/components.js'
 import {BROKEN, FIXED, frameOf, rowOf, waitFor} from './helpers.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'dd-watch-ui-'))
@@ -43,6 +43,8 @@ describe('Dashboard over recorded samples', () => {
     const out = lastFrame()!
     expect(out).toContain('FAST PATH')
     expect(out).toContain('DPDK fast path: all load through dpdk0')
+    // The verdict's second layer (issue 13) has a line of its own under the banner.
+    expect(out).toMatch(/^ limited by: guest TSO off \(host setting\)$/m)
     // dpdk0's dpctl/show -s counters over the 8.71 s interval: rx 272,957 pkt, tx 810,601 pkt.
     expect(rowOf(out, 'dpdk0')).toMatch(/dpdk\s+31\.3k\s+93\.1k\s+16\.6\s+1127\.5/)
     expect(rowOf(out, 'enp65s0f0np0')).toMatch(/kern-nic\s+0\s+0\s+0\.0\s+0\.0/)
@@ -101,6 +103,16 @@ describe('Dashboard over recorded samples', () => {
     } finally {
       console.error = original
     }
+  })
+})
+
+describe('LimitLine', () => {
+  it('names every limit, nothing without limits, and is cut to the terminal with ~', () => {
+    expect(render(<LimitLine limits={['guest TSO off (host setting)', '3 of 8 vhost Tx queues unused']} columns={100} />).lastFrame()).toBe(' limited by: guest TSO off (host setting), 3 of 8 vhost Tx queues unused')
+    expect(render(<LimitLine limits={[]} columns={100} />).lastFrame()).toBe('')
+    const cut = render(<LimitLine limits={['guest TSO off (host setting)', '3 of 8 vhost Tx queues unused']} columns={40} />).lastFrame()!
+    expect(cut.length).toBeLessThanOrEqual(39)
+    expect(cut.endsWith('~')).toBe(true)
   })
 })
 

@@ -54,6 +54,14 @@ export function PathBanner({path, text, windowS, elapsedS, samples, columns = 20
   )
 }
 
+/** The fast path's limits (the verdict's second layer), one line, cut to the terminal. */
+export function LimitLine({limits, columns}: {limits: string[]; columns: number}): ReactNode {
+  if (limits.length === 0) return null
+  const text = `limited by: ${limits.join(', ')}`
+  const room = columns - 2
+  return <Text color="yellow">{` ${text.length <= room ? text : `${text.slice(0, Math.max(0, room - 1))}~`}`}</Text>
+}
+
 export function PortTable({rows, columns, cellS = 2}: {rows: PortRow[]; columns: number; cellS?: number}): ReactNode {
   const narrow = columns < NARROW_COLUMNS
   // Names stay whole when narrow (enp65s0f0np0 is 12): the class column and the sparkline go first.
@@ -171,6 +179,7 @@ export function Dashboard({frame, columns, paused, showFix, interactive}: Dashbo
       <FindingsLog entries={frame.findings} columns={columns} />
       <Header frame={frame} columns={columns} />
       <PathBanner path={frame.path} text={frame.verdictText} windowS={frame.windowS} elapsedS={frame.elapsedS} samples={frame.samples} columns={columns} />
+      <LimitLine limits={frame.limits} columns={columns} />
       <Text> </Text>
       <PortTable rows={frame.ports} columns={columns} cellS={frame.sparkCellS} />
       <Text> </Text>

@@ -1,0 +1,102 @@
+import {defineRule} from '../src/engine/types.js'
+import type {FindingDraft} from '../src/engine/types.js'
+import type {OvsPortState} from '../src/model/host-state.js'
+import type {LoadWindow} from '../src/window/types.js'
+import {otherConfig, unquote} from './lib/ovs-config.js'
+import {OVS_PORT_SOURCES} from './lib/sources.js'
+import {isConnectedVhost, VIRTIO_NET_F, virtioFeatures} from './lib/vhost.js'
+
+const RESTART = 'restart ovs-vswitchd, then restart the VMs (a guest keeps the features it negotiated when it connected)'
+
+/** A TCP load (or traffic of unknown kind) in the window is what TSO would have helped; UDP is not. */
+function tcpLoad(window: LoadWindow | null): boolean {
+  if (!window) return false
+  const protocol = window.load?.result?.protocol ?? null
+  return protocol === null || protocol.toUpperCase() === 'TCP'
+}
+
+/** What the vhost status says about TSO towards the host (the guest's TSO). */
+function tsoEvidence(port: OvsPortState) {
+  const features = virtioFeatures(port)
+  const segOffload = port.status['tx_tcp_seg_offload']
+  return {
+    features: features?.hex ?? null,
+    hostTso4: features ? features.has(VIRTIO_NET_F.HOST_TSO4) : null,
+    hostTso6: features ? features.has(VIRTIO_NET_F.HOST_TSO6) : null,
+    csum: features ? features.has(VIRTIO_NET_F.CSUM) : null,
+    // OVS 3.3+ prints the port's Tx offloads in its status; older versions only the features.
+    txTcpSegOffload: segOffload === undefined ? null : unquote(segOffload),
+    userspaceTso: port.status['userspace-tso'] ?? null,
+  }
+}
+
+export default defineRule({
+  meta: {
+    id: 'guest-tso-off-by-host',
+    title: 'Guest TSO off because of the host',
+    severity: 'warning',
+    group: 'vhost',
+    kind: 'snapshot',
+    rationale:
+      'Unless other_config:userspace-tso-enable=true, OVS registers its vhost-user sockets with the HOST_TSO4/HOST_TSO6 ' +
+      '(and, before 3.3, CSUM) virtio features disabled (lib/netdev-dpdk.c), so the guest cannot turn TSO on: ' +
+      '`ethtool -K tso on` in the VM does nothing and every TCP segment crosses the PMD as an MTU-sized frame. ' +
+      'The setting is read when ovs-vswitchd starts (topics/userspace-tso.rst), and a guest keeps the features it ' +
+      'negotiated when it connected. Evidence per connected vhost port: the negotiated features (status:features, ' +
+      'bits 11/12), status:tx_tcp_seg_offload (OVS 3.3+), and status:userspace-tso=disabled (TSO on globally but ' +
+      'refused for that guest). A warning when a TCP load (or unclassified traffic) ran in the window, info otherwise (FIELD E6).',
+    inputs: ['ovsdb-open_vswitch', ...OVS_PORT_SOURCES],
+    thresholds: {},
+    remediation:
+      `ovs-vsctl set Open_vSwitch . other_config:userspace-tso-enable=true, ${RESTART}. The feature is marked ` +
+      'experimental upstream; all ports in the path need TSO support (the egress NIC segments).',
+    field: 'E6',
+    appliesTo: 'Userspace-datapath hosts with a connected vhost-user guest.',
+  },
+  check({state, window}) {
+    const guests = state.ports.filter(isConnectedVhost)
+    if (guests.length === 0) return {notApplicable: 'no connected vhost-user guest'}
+    const setting = otherConfig(state, 'userspace-tso-enable')
+    const enabled = setting?.toLowerCase() === 'true'
+    const severity = tcpLoad(window) ? ('warning' as const) : ('info' as const)
+    const findings = guests.flatMap((port): FindingDraft[] => {
+      const ev = tsoEvidence(port)
+      const negotiated = ev.hostTso4 === true && ev.hostTso6 === true
+      const evidence = {userspaceTsoEnable: setting, ...ev, tcpLoadInWindow: tcpLoad(window)}
+      const features = ev.features ? ` (negotiated features ${ev.features}: no HOST_TSO4/HOST_TSO6)` : ''
+      if (!enabled) {
+        // The guest has TSO: it connected before the setting was turned off; nothing limits it yet.
+        if (negotiated || ev.txTcpSegOffload === 'true') return []
+        return [{
+          severity,
+          subject: port.name,
+          message: `${port.name}: guest TSO is off because the host offers none: other_config:userspace-tso-enable is ${setting === null ? 'unset' : `"${setting}"`}${features}`,
+          evidence,
+          limit: 'guest TSO off (host setting)',
+          fixes: [{kind: 'manual' as const, text: `Set other_config:userspace-tso-enable=true (ovs-vsctl set Open_vSwitch . other_config:userspace-tso-enable=true), ${RESTART}.`}],
+        }]
+      }
+      if (ev.userspaceTso === 'disabled') {
+        return [{
+          severity,
+          subject: port.name,
+          message: `${port.name}: userspace TSO is enabled, but OVS disabled it for this guest (status:userspace-tso=disabled: its virtio features did not allow it)`,
+          evidence,
+          limit: 'guest TSO off (refused for this guest)',
+          fixes: [{kind: 'manual' as const, text: `Give ${port.name}'s guest csum/guest_csum/TSO virtio features (QEMU virtio-net-pci csum=on,guest_csum=on,guest_tso4=on,guest_tso6=on) and restart the VM.`}],
+        }]
+      }
+      const offNow = ev.txTcpSegOffload === 'false' || (ev.hostTso4 === false || ev.hostTso6 === false)
+      if (!offNow) return []
+      return [{
+        severity,
+        subject: port.name,
+        message: `${port.name}: userspace-tso-enable is true, but this guest negotiated no TSO${features}: ovs-vswitchd was not restarted since, the VM connected before, or its driver declined TSO`,
+        evidence,
+        limit: 'guest TSO off (restart pending)',
+        fixes: [{kind: 'manual' as const, text: `${RESTART.replace(/^restart/, 'Restart')} so ${port.name} renegotiates.`}],
+      }]
+    })
+    return {findings}
+  },
+})
