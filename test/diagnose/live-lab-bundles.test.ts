@@ -86,6 +86,15 @@ describe('lab-fixed-qemu-tso-off (a real guest kernel behind vhost-user1)', () =
     expect(d.host.netns).toBe('lab-host0')
   })
 
+  it('the second layer of the verdict: limited by guest TSO (host setting) and 1 of 2 vhost Tx queues unused, WARNING', () => {
+    const d = diagnose(bundle)
+    expect(ids(d)).toEqual(expect.arrayContaining(['guest-tso-off-by-host', 'vhost-txq-unused']))
+    expect(ids(d)).not.toContain('guest-queues-disabled')
+    expect(d.verdict.text).toMatch(/^DPDK fast path.*, limited by: guest TSO off \(host setting\), 1 of 2 vhost Tx queues unused$/)
+    expect(d.limitedBy.map((l) => l.ruleId)).toEqual(['guest-tso-off-by-host', 'vhost-txq-unused'])
+    expect(d.exitCode).toBe(1)
+  })
+
   it('the host offered the guest no TSO: features lack VIRTIO_NET_F_HOST_TSO4/6 (bits 11, 12); 2 queue pairs = 4 vrings', () => {
     const {status} = vhostRow(bundle, last())
     const features = BigInt(status.features!)

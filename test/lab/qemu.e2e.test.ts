@@ -192,9 +192,7 @@ describe('a real guest kernel behind vhost-user1 (LAB_VM=qemu)', () => {
     expect(d.attribution!.byClass.dpdk.packetShare!).toBeGreaterThanOrEqual(0.9)
     expect(ids(d), why(d)).toEqual(expect.arrayContaining(['guest-tso-off-by-host', 'vhost-txq-unused']))
     expect(d.verdict.text, why(d)).toMatch(/limited by: .*TSO/)
-    // verdict.limitedBy: the second layer of the verdict (issue 13's rules branch)
-    const limitedBy = (d.verdict as {limitedBy?: Array<{ruleId: string}>}).limitedBy ?? []
-    expect(limitedBy.map((l) => l.ruleId), why(d)).toContain('guest-tso-off-by-host')
+    expect(d.limitedBy.map((l) => l.ruleId), why(d)).toContain('guest-tso-off-by-host')
     // The human report of the same capture leads with the same limit.
     const human = await cli(['diagnose', '--from', saved])
     expect(human.stdout.split('\n')[0], human.stdout.slice(0, 1500)).toMatch(/^DPDK fast path.*limited by: .*TSO/)
