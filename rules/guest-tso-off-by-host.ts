@@ -24,7 +24,7 @@ function tsoEvidence(port: OvsPortState) {
     hostTso4: features ? features.has(VIRTIO_NET_F.HOST_TSO4) : null,
     hostTso6: features ? features.has(VIRTIO_NET_F.HOST_TSO6) : null,
     csum: features ? features.has(VIRTIO_NET_F.CSUM) : null,
-    // OVS 3.3+ prints the port's Tx offloads in its status; older versions only the features.
+    // Newer OVS prints the port's Tx offloads in its status; older versions only the features.
     txTcpSegOffload: segOffload === undefined ? null : unquote(segOffload),
     userspaceTso: port.status['userspace-tso'] ?? null,
   }
@@ -39,11 +39,11 @@ export default defineRule({
     kind: 'snapshot',
     rationale:
       'Unless other_config:userspace-tso-enable=true, OVS registers its vhost-user sockets with the HOST_TSO4/HOST_TSO6 ' +
-      '(and, before 3.3, CSUM) virtio features disabled (lib/netdev-dpdk.c), so the guest cannot turn TSO on: ' +
+      'virtio features disabled (lib/netdev-dpdk.c, rte_vhost_driver_disable_features; some versions CSUM too), so the guest cannot turn TSO on: ' +
       '`ethtool -K tso on` in the VM does nothing and every TCP segment crosses the PMD as an MTU-sized frame. ' +
       'The setting is read when ovs-vswitchd starts (topics/userspace-tso.rst), and a guest keeps the features it ' +
       'negotiated when it connected. Evidence per connected vhost port: the negotiated features (status:features, ' +
-      'bits 11/12), status:tx_tcp_seg_offload (OVS 3.3+), and status:userspace-tso=disabled (TSO on globally but ' +
+      'bits 11/12), status:tx_tcp_seg_offload (where OVS lists the port\'s Tx offloads in its status, 3.2+ per the issue), and status:userspace-tso=disabled (TSO on globally but ' +
       'refused for that guest). A warning when a TCP load (or unclassified traffic) ran in the window, info otherwise (FIELD E6).',
     inputs: ['ovsdb-open_vswitch', ...OVS_PORT_SOURCES],
     thresholds: {},
