@@ -4,7 +4,7 @@
  * Progress goes to stderr; only `env` (shell exports) and `status` (a summary) write to stdout.
  */
 import {applyGuestConfig} from './guest.js'
-import {breakHost, deps, down, envExports, fixHost, formatStatus, status, up} from './lab.js'
+import {breakHost, deps, down, envExports, fixHost, formatStatus, guestExec, restartGuest, restartVswitchd, status, up} from './lab.js'
 
 const USAGE = `usage: npm run lab -- <verb>
 
@@ -17,8 +17,14 @@ const USAGE = `usage: npm run lab -- <verb>
   status   what is up; exit 0 if the lab is up, 1 if not
   env      print shell exports: eval "$(npm run -s lab -- env)"
   down     stop everything the lab started and remove its namespaces; idempotent
+  guest ARGV...
+           LAB_VM=qemu: run ARGV in the guest (e.g. ethtool -k eth0); prints its output, exits with its status
+  restart-guest      LAB_VM=qemu: restart QEMU (the guest negotiates its features with OVS again)
+  restart-vswitchd   restart ovs-vswitchd on the same database (e.g. after userspace-tso-enable)
 
-env: DPDK_DOCTOR_LAB_DIR (default /tmp/dpdk-doctor-lab), LAB_MEM=nohuge, LAB_HUGEPAGES (160), LAB_PMD_MAXSLEEP (1000)
+env: DPDK_DOCTOR_LAB_DIR (default /tmp/dpdk-doctor-lab), LAB_MEM=nohuge, LAB_HUGEPAGES (160), LAB_PMD_MAXSLEEP (1000),
+     LAB_VM=qemu (a real guest kernel in QEMU instead of testpmd), LAB_QEMU_QUEUES (2), LAB_QEMU_ACCEL=tcg|kvm,
+     LAB_CACHE_DIR (/var/cache/dpdk-doctor-lab: the guest kernel)
 `
 
 async function main(argv: string[]): Promise<number> {
@@ -27,6 +33,11 @@ async function main(argv: string[]): Promise<number> {
     const done = await applyGuestConfig(argv[1]!)
     process.stderr.write(`[lab] VM ${done.ifname}: ${done.addresses.join(', ') || 'no address'}${done.routes.map((r) => `; ${r.to} via ${r.via}`).join('')}\n`)
     return 0
+  }
+  if (verb === 'guest' && argv.length >= 2) {
+    const r = await guestExec(argv.slice(1), {timeoutMs: 120_000})
+    process.stdout.write(r.output)
+    return r.exitCode
   }
   if (argv.length !== 1) {
     process.stderr.write(USAGE)
@@ -55,6 +66,12 @@ async function main(argv: string[]): Promise<number> {
       return 0
     case 'down':
       await down()
+      return 0
+    case 'restart-guest':
+      await restartGuest()
+      return 0
+    case 'restart-vswitchd':
+      await restartVswitchd()
       return 0
     default:
       process.stderr.write(`unknown verb: ${verb}\n\n${USAGE}`)

@@ -16,6 +16,12 @@
 import {execa, execaSync} from 'execa'
 import fs from 'node:fs'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {ensureGuestKernel} from './initramfs.js'
+import {
+  GUEST_NIC, guestExecAt, guestReadyLine, pickAccel, prepareGuest, QEMU_COMM, qemuArgv, qemuPaths, qemuQueues, spawnQemu, waitGuestControl,
+  type GuestResult, type QemuAccel,
+} from './qemu.js'
 
 export type LabMode = 'broken' | 'fixed'
 export type LabMem = 'huge' | 'nohuge'
@@ -45,6 +51,8 @@ export const LAB_PACKAGES = [
   'prometheus', 'prometheus-node-exporter', 'ansible-core',
   // sos report of the lab host (test/lab/sos.e2e.test.ts, test/bench/sos-vs-capture.ts); util-linux gives unshare.
   'sosreport', 'util-linux',
+  // LAB_VM=qemu: the real guest (QEMU, and busybox for its initramfs; the kernel is fetched, not installed)
+  'qemu-system-x86', 'busybox-static',
 ]
 
 // ---------------------------------------------------------------------------------------------
@@ -194,6 +202,7 @@ export function labVmRate(): string | null {
  * `bandwidth` is iperf3 -b (e.g. "300M"); unset, the VM NIC's shaping (labVmRate) bounds the rate.
  */
 export function vmIperfArgv(target: string, seconds: number, bandwidth?: string): string[] {
+  if (labVmKind() === 'qemu') return guestIperfArgv(target, seconds, bandwidth)
   return ['ip', 'netns', 'exec', VM_NS, 'iperf3', '-c', target, '-t', String(seconds), ...(bandwidth ? ['-b', bandwidth] : []), '-J']
 }
 
@@ -268,6 +277,7 @@ export async function deps(): Promise<{installed: string[]}> {
   }
   if (missing.length === 0) {
     say(`deps: all ${LAB_PACKAGES.length} packages already installed`)
+    await ensureGuestKernel(say)
     return {installed: []}
   }
   say(`deps: installing ${missing.join(' ')}`)
@@ -284,6 +294,7 @@ export async function deps(): Promise<{installed: string[]}> {
   } finally {
     if (createdPolicy) fs.rmSync(policy, {force: true})
   }
+  await ensureGuestKernel(say)
   return {installed: missing}
 }
 
@@ -337,14 +348,14 @@ export function pidMatches(pid: number, comm: string): boolean {
 export function labProcesses(): LabProcess[] {
   const p = labPaths()
   const out: LabProcess[] = []
-  for (const spec of PROCS) {
+  for (const spec of [...PROCS, QEMU_PROC]) {
     const pid = readPid(path.join(p.run, spec.pidfile))
     if (pid !== null) out.push({name: spec.name, pid, comm: spec.comm, alive: pidMatches(pid, spec.comm)})
   }
   return out
 }
 
-export type LabProcessName = 'iperf3-host1' | 'testpmd-vm0' | 'ovs-vswitchd' | 'ovsdb-server'
+export type LabProcessName = 'iperf3-host1' | 'testpmd-vm0' | 'qemu-vm0' | 'ovs-vswitchd' | 'ovsdb-server'
 
 /**
  * Send `signal` to one lab process, by its recorded PID and only while /proc/PID/comm still matches
@@ -407,6 +418,12 @@ async function launchDaemon(name: string, argv: string[], timeoutMs = 30_000): P
 // state, namespaces, hugepages
 
 interface LabState {
+  /** The VM kind this lab was built with (LAB_VM at `up`). */
+  vm?: LabVm
+  /** LAB_VM=qemu: the accelerator the guest runs on, why, and its queue pairs. */
+  accel?: QemuAccel
+  accelWhy?: string
+  queues?: number
   mem?: LabMem
   /** nr_hugepages before the lab raised it; present only if the lab raised it. */
   hugepagesPrev?: number
@@ -520,7 +537,7 @@ export interface UpResult {
 /** True when the four namespaces exist and all four lab processes are alive. */
 export async function isLabUp(): Promise<boolean> {
   const procs = labProcesses()
-  if (procs.length !== PROCS.length || procs.some((p) => !p.alive)) return false
+  if (procs.length !== labProcSpecs().length || procs.some((p) => !p.alive)) return false
   const ns = await existingNamespaces()
   return LAB_NAMESPACES.every((n) => ns.has(n))
 }
@@ -572,7 +589,7 @@ async function build(opts: UpOptions): Promise<LabMem> {
   for (const d of [p.run, p.db]) for (const f of fs.readdirSync(d)) fs.rmSync(path.join(d, f), {recursive: true, force: true})
   for (const f of [p.vswitchdLog, p.testpmdLog, path.join(p.log, 'ovsdb-server.log'), path.join(p.log, 'iperf3-host1.log')]) fs.rmSync(f, {force: true})
 
-  const state: LabState = {startedAt: new Date().toISOString()}
+  const state: LabState = {startedAt: new Date().toISOString(), vm: requestedVm()}
   writeState(state)
 
   // memory
@@ -640,6 +657,11 @@ async function build(opts: UpOptions): Promise<LabMem> {
   await vsctl('add-br', 'ovsbr0', '--', 'set', 'Bridge', 'ovsbr0', 'datapath_type=netdev', 'other_config:hwaddr=02:00:00:00:b0:00')
   await vsctl('add-port', 'ovsbr0', 'dpdk0', '--', 'set', 'Interface', 'dpdk0', 'type=dpdk', 'options:dpdk-devargs=net_af_packet0,iface=dpdk0-veth')
   say('ovs-vswitchd up: dpdk_initialized=true, ovsbr0 + dpdk0')
+  if (state.vm === 'qemu') {
+    await startQemuVm(state)
+    await startRemoteIperf()
+    return mem
+  }
 
   // the VM: testpmd with a virtio-user server socket and a kernel tap in lab-vm0
   const memTestpmd = mem === 'huge'
@@ -714,17 +736,24 @@ async function requireUp(): Promise<void> {
 async function resetL3(): Promise<void> {
   await ipn('lab-host0', 'addr', 'flush', 'dev', 'ovsbr0')
   await ipn('lab-host0', 'link', 'set', 'ovsbr0', 'up')
-  await ipn(VM_NS, 'addr', 'flush', 'dev', 'vm0eth0')
-  await ipn(VM_NS, 'route', 'flush', 'dev', 'vm0eth0')
+  if (labVmKind() === 'qemu') {
+    await guestNet(null, null)
+  } else {
+    await ipn(VM_NS, 'addr', 'flush', 'dev', 'vm0eth0')
+    await ipn(VM_NS, 'route', 'flush', 'dev', 'vm0eth0')
+  }
   await run(['ip', '-n', REMOTE_NS, 'route', 'del', '192.168.100.0/24'], {check: false})
   for (const ns of ['lab-host0', 'lab-host1', 'lab-vm0'] as const) await ipn(ns, 'neigh', 'flush', 'all')
+  if (labVmKind() === 'qemu') await guestExec(['ip', 'neigh', 'flush', 'all'])
   await ovs('ovs-appctl', ['fdb/flush', 'ovsbr0'])
 }
 
 async function verifyPing(target: string): Promise<void> {
   let last: RunResult | null = null
   for (let attempt = 0; attempt < 3; attempt++) {
-    last = await nsExec(VM_NS, ['ping', '-c', '3', '-i', '0.2', '-W', '2', target], {check: false, timeoutMs: 15_000})
+    last = labVmKind() === 'qemu'
+      ? await guestPing(target)
+      : await nsExec(VM_NS, ['ping', '-c', '3', '-i', '0.2', '-W', '2', target], {check: false, timeoutMs: 15_000})
     if (last.exitCode === 0) return
   }
   throw new LabError(`ping ${target} from the VM failed: ${(last?.stdout ?? '').split('\n').slice(-3).join(' | ')}`)
@@ -737,8 +766,12 @@ export async function breakHost(): Promise<{ms: number}> {
   await resetL3()
   await ipn('lab-host0', 'addr', 'add', '192.168.100.1/24', 'dev', 'ovsbr0')
   await ipn('lab-host0', 'addr', 'add', '10.10.1.1/24', 'dev', 'ovsbr0')
-  await ipn(VM_NS, 'addr', 'add', '192.168.100.10/24', 'dev', 'vm0eth0')
-  await ipn(VM_NS, 'route', 'add', 'default', 'via', '192.168.100.1')
+  if (labVmKind() === 'qemu') {
+    await guestNet('192.168.100.10/24', '192.168.100.1')
+  } else {
+    await ipn(VM_NS, 'addr', 'add', '192.168.100.10/24', 'dev', 'vm0eth0')
+    await ipn(VM_NS, 'route', 'add', 'default', 'via', '192.168.100.1')
+  }
   await ipn(REMOTE_NS, 'route', 'add', '192.168.100.0/24', 'via', '172.16.0.1')
   await ovs('ovs-appctl', ['dpif-netdev/pmd-stats-clear'])
   await verifyPing(LAB_TARGETS.broken)
@@ -752,7 +785,8 @@ export async function fixHost(): Promise<{ms: number}> {
   const t0 = Date.now()
   await requireUp()
   await resetL3()
-  await ipn(VM_NS, 'addr', 'add', '10.10.1.10/24', 'dev', 'vm0eth0')
+  if (labVmKind() === 'qemu') await guestNet('10.10.1.10/24', null)
+  else await ipn(VM_NS, 'addr', 'add', '10.10.1.10/24', 'dev', 'vm0eth0')
   await ovs('ovs-appctl', ['dpif-netdev/pmd-stats-clear'])
   await verifyPing(LAB_TARGETS.fixed)
   const ms = Date.now() - t0
@@ -774,6 +808,11 @@ export interface LabStatus {
   hugepagesMounted: boolean
   /** The VM NIC's shaping (tbf rate on vm0eth0), 'none', or null when unknown. */
   vmNicRate: string | null
+  /** The VM kind (testpmd, or qemu with a real guest kernel). */
+  vm: LabVm
+  /** LAB_VM=qemu: the accelerator (kvm or tcg) and why, the queue pairs. */
+  accel: string | null
+  queues: number | null
 }
 
 /** The tbf rate on the VM's NIC as tc reports it ("1Gbit"), 'none' without one, null when unreadable. */
@@ -797,7 +836,7 @@ async function ipv4s(ns: LabNs, dev: string): Promise<string[] | null> {
 /** The current configuration, read from the live addresses (not from bookkeeping). */
 export async function currentMode(): Promise<LabMode | 'none' | null> {
   const br = await ipv4s('lab-host0', 'ovsbr0')
-  const vm = await ipv4s(VM_NS, 'vm0eth0')
+  const vm = labVmKind() === 'qemu' ? await guestIpv4s() : await ipv4s(VM_NS, 'vm0eth0')
   if (br === null || vm === null) return null
   if (br.includes('192.168.100.1') && vm.includes('192.168.100.10')) return 'broken'
   if (br.length === 0 && vm.includes('10.10.1.10')) return 'fixed'
@@ -808,10 +847,11 @@ export async function status(): Promise<LabStatus> {
   const ns = await existingNamespaces()
   const namespaces = Object.fromEntries(LAB_NAMESPACES.map((n) => [n, ns.has(n)]))
   const processes = labProcesses()
-  const upNow = Object.values(namespaces).every(Boolean) && processes.length === PROCS.length && processes.every((p) => p.alive)
+  const upNow = Object.values(namespaces).every(Boolean) && processes.length === labProcSpecs().length && processes.every((p) => p.alive)
   const st: LabStatus = {
     up: upNow, namespaces, processes, mem: readState().mem ?? null,
     dpdkInitialized: null, vhostLinkState: null, mode: null, hugepagesMounted: isHugeMounted(), vmNicRate: null,
+    vm: labVmKind(), accel: readState().accel ? `${readState().accel} (${readState().accelWhy ?? ''})` : null, queues: readState().queues ?? null,
   }
   const vswitchd = processes.find((p) => p.name === 'ovs-vswitchd')
   if (ns.has(HOST_NS) && vswitchd?.alive) {
@@ -821,7 +861,7 @@ export async function status(): Promise<LabStatus> {
     st.vhostLinkState = link ? link.stdout.trim().replace(/"/g, '') : null
   }
   if (ns.has(HOST_NS) && ns.has(VM_NS)) st.mode = await currentMode()
-  if (ns.has(VM_NS)) st.vmNicRate = await vmNicRate()
+  if (ns.has(VM_NS) && st.vm === 'testpmd') st.vmNicRate = await vmNicRate()
   return st
 }
 
@@ -835,6 +875,7 @@ export function formatStatus(s: LabStatus): string {
     `vhost-user1 link_state: ${s.vhostLinkState ?? '-'}`,
     `mode: ${s.mode ?? '-'}`,
     `VM NIC (vm0eth0) shaped: ${s.vmNicRate ?? '-'}`,
+    `VM: ${s.vm}${s.vm === 'qemu' ? ` (accel ${s.accel ?? '-'}, ${s.queues ?? '-'} queue pairs)` : ''}`,
   ]
   return lines.join('\n')
 }
@@ -963,4 +1004,211 @@ export async function down(): Promise<DownResult> {
     say(`nothing to tear down (${result.ms} ms)`)
   }
   return result
+}
+
+// ---------------------------------------------------------------------------------------------
+// LAB_VM=qemu: a real guest kernel behind vhost-user1 (issue 13; qemu.ts, initramfs.ts)
+
+export type LabVm = 'testpmd' | 'qemu'
+
+const QEMU_PROC: ProcSpec = {name: 'qemu-vm0', pidfile: 'qemu-vm0.pid', comm: QEMU_COMM}
+/** Guest RAM (memfd, shared with OVS) and vCPUs: 2 vCPUs so virtio-net enables 2 queue pairs by itself. */
+const QEMU_MEM_MIB = 512
+const QEMU_VCPUS = 2
+/** A guest on KVM that has not printed its ready line by then is taken as hung (nested KVM): TCG instead. */
+const KVM_BOOT_TIMEOUT_MS = 30_000
+const TCG_BOOT_TIMEOUT_MS = 120_000
+/** The guest's iperf3 is capped: TCG is slow and shares 2 cores with OVS's PMD. */
+export const GUEST_IPERF_CAP = '200M'
+
+/** LAB_VM as asked for at `up` (testpmd unless LAB_VM=qemu). */
+function requestedVm(): LabVm {
+  const v = (process.env.LAB_VM ?? 'testpmd').trim()
+  if (v !== 'qemu' && v !== 'testpmd') throw new LabError(`LAB_VM must be testpmd or qemu, not "${v}"`)
+  return v
+}
+
+/** The VM kind of the lab that is (or was last) built; LAB_VM when none is recorded. */
+export function labVmKind(): LabVm {
+  return readState().vm ?? requestedVm()
+}
+
+/** The processes a lab of this VM kind runs (testpmd or QEMU as the VM). */
+function labProcSpecs(): readonly ProcSpec[] {
+  return labVmKind() === 'qemu' ? PROCS.map((s) => (s.name === 'testpmd-vm0' ? QEMU_PROC : s)) : PROCS
+}
+
+function labQemuPaths() {
+  const p = labPaths()
+  return qemuPaths(p.run, p.log)
+}
+
+/** Run argv in the QEMU guest (LAB_VM=qemu) over its control socket; never throws on a non-zero exit. */
+export async function guestExec(argv: readonly string[], opts: {timeoutMs?: number} = {}): Promise<GuestResult> {
+  if (labVmKind() !== 'qemu') throw new LabError('guestExec needs the QEMU guest (LAB_VM=qemu npm run lab -- up)')
+  return guestExecAt(labQemuPaths().ctlSock, argv, opts.timeoutMs ?? 30_000)
+}
+
+/**
+ * argv of a host command that runs iperf3 in the guest and prints its output (for diagnose --load:
+ * a plain command line, no shell): node + tsx + guest-exec.ts, all by absolute path.
+ */
+export function guestIperfArgv(target: string, seconds: number, bandwidth?: string, parallel?: number): string[] {
+  const here = path.dirname(fileURLToPath(import.meta.url))
+  const tsx = path.resolve(here, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs')
+  return [process.execPath, tsx, path.join(here, 'guest-exec.ts'), 'iperf3', '-c', target, '-t', String(seconds),
+    '-b', bandwidth ?? GUEST_IPERF_CAP, ...(parallel ? ['-P', String(parallel)] : []), '-J']
+}
+
+/** Replace the guest NIC's address and default route (null: none). */
+async function guestNet(address: string | null, gateway: string | null): Promise<void> {
+  const script = [
+    `ip addr flush dev ${GUEST_NIC}`, `ip route flush dev ${GUEST_NIC}`,
+    ...(address ? [`ip addr add ${address} dev ${GUEST_NIC}`] : []),
+    ...(gateway ? [`ip route add default via ${gateway}`] : []),
+  ].join(' && ')
+  const r = await guestExec(['sh', '-c', script])
+  if (r.exitCode !== 0) throw new LabError(`guest network (${address ?? 'no address'}, gw ${gateway ?? 'none'}): exit ${r.exitCode}: ${r.output.trim()}`)
+}
+
+async function guestPing(target: string): Promise<RunResult> {
+  const r = await guestExec(['ping', '-c', '3', '-i', '0.2', '-W', '2', target], {timeoutMs: 20_000})
+  return {exitCode: r.exitCode, stdout: r.output, stderr: '', timedOut: false}
+}
+
+async function guestIpv4s(): Promise<string[] | null> {
+  const r = await guestExec(['ip', '-4', '-o', 'addr', 'show', 'dev', GUEST_NIC]).catch(() => null)
+  if (!r || r.exitCode !== 0) return null
+  return [...r.output.matchAll(/\binet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]!)
+}
+
+/**
+ * Start QEMU as the vhost-user server, connect OVS's vhost-user1 to it, and wait for the guest.
+ * KVM where it opens (falling back to TCG when the guest does not come up on it), TCG otherwise.
+ */
+async function startQemuVm(state: LabState): Promise<void> {
+  const p = labPaths()
+  const qp = labQemuPaths()
+  const guest = await prepareGuest(qp, say)
+  const picked = pickAccel()
+  state.queues = qemuQueues()
+  let accel = picked.accel
+  state.accelWhy = picked.why
+  for (;;) {
+    state.accel = accel
+    writeState(state)
+    try {
+      await bootQemu(guest.kernel, accel, state.queues, null)
+      break
+    } catch (error) {
+      if (accel !== 'kvm' || process.env.LAB_QEMU_ACCEL === 'kvm') throw error
+      say(`guest did not come up on KVM (${(error as Error).message.split('\n')[0]}); retrying with TCG`)
+      await stopLabProcesses(['qemu-vm0'])
+      accel = 'tcg'
+      state.accelWhy = `KVM opened but the guest did not boot on it within ${KVM_BOOT_TIMEOUT_MS / 1000} s`
+    }
+  }
+  const hasPort = (await vsctl('--if-exists', 'get', 'Interface', 'vhost-user1', 'name')).stdout.trim() !== ''
+  if (!hasPort) throw new LabError('vhost-user1 missing after the guest booted')
+  say(`VM up: QEMU (${state.accel}, ${state.queues} queue pairs, ${QEMU_VCPUS} vCPUs) <-> vhost-user1 connected, guest ${GUEST_NIC} up; control ${qp.ctlSock}; run dir ${p.run}`)
+}
+
+let guestKernelCache: Awaited<ReturnType<typeof prepareGuest>>['kernel'] | null = null
+
+async function bootQemu(kernel: Awaited<ReturnType<typeof prepareGuest>>['kernel'], accel: QemuAccel, queues: number, net: {ip: string; gw: string | null} | null): Promise<{bootMs: number}> {
+  guestKernelCache = kernel
+  const p = labPaths()
+  const qp = labQemuPaths()
+  for (const f of [qp.consoleLog, qp.ctlSock, p.vhostSock]) fs.rmSync(f, {force: true})
+  const t0 = Date.now()
+  const argv = qemuArgv({accel, queues, vcpus: QEMU_VCPUS, memMiB: QEMU_MEM_MIB, vhostSock: p.vhostSock, kernel, paths: qp, ip: net?.ip ?? null, gw: net?.gw ?? null})
+    .filter((a, i, all) => a !== '-pidfile' && all[i - 1] !== '-pidfile') // the lab writes the pidfile itself, as for testpmd
+  const q = spawnQemu(VM_NS, argv, qp.qemuLog, baseEnv())
+  fs.writeFileSync(path.join(p.run, QEMU_PROC.pidfile), `${q.pid}\n`)
+  const logs = () => `--- ${qp.qemuLog} ---\n${tail(qp.qemuLog, 10)}\n--- ${qp.consoleLog} (last 15) ---\n${tail(qp.consoleLog, 15)}`
+  const alive = () => {
+    const exit = q.exited()
+    if (exit) throw new LabError(`QEMU died (${exit}):\n${logs()}`)
+    return true
+  }
+  await waitFor('QEMU to exec', () => alive() && pidMatches(q.pid, QEMU_COMM), 10_000, logs)
+  // QEMU waits for the vhost-user client before it starts the guest
+  await waitFor(`vhost-user socket ${p.vhostSock}`, () => alive() && hasFile(p.vhostSock), 30_000, logs)
+  const hasPort = (await vsctl('--if-exists', 'get', 'Interface', 'vhost-user1', 'name')).stdout.trim() !== ''
+  if (!hasPort) {
+    await vsctl('add-port', 'ovsbr0', 'vhost-user1', '--', 'set', 'Interface', 'vhost-user1', 'type=dpdkvhostuserclient', `options:vhost-server-path=${p.vhostSock}`)
+  }
+  await waitFor(`the guest's ready line on its console (${accel})`, () => alive() && guestReadyLine(qp.consoleLog) !== null,
+    accel === 'kvm' ? KVM_BOOT_TIMEOUT_MS : TCG_BOOT_TIMEOUT_MS, logs)
+  await waitGuestControl(qp.ctlSock, 30_000)
+  await waitFor('vhost-user1 link up', async () => alive() && (await vsctl('get', 'Interface', 'vhost-user1', 'link_state')).stdout.trim() === 'up', 30_000,
+    () => `${logs()}\n${tail(p.vswitchdLog, 15, /vhost|VHOST|ERR/)}`)
+  const bootMs = Date.now() - t0
+  say(`guest booted (${accel}) in ${(bootMs / 1000).toFixed(1)} s`)
+  return {bootMs}
+}
+
+/** iperf3 -s on host1 (the VM's target), as build() starts it for testpmd. */
+async function startRemoteIperf(): Promise<void> {
+  const p = labPaths()
+  await launchDaemon('iperf3-host1', ['ip', 'netns', 'exec', REMOTE_NS, 'iperf3', '-s', '-D', '-I', path.join(p.run, 'iperf3-host1.pid'),
+    '--logfile', path.join(p.log, 'iperf3-host1.log')])
+  await waitFor('iperf3 -s pidfile', () => {
+    const pid = readPid(path.join(p.run, 'iperf3-host1.pid'))
+    return pid !== null && pidMatches(pid, 'iperf3')
+  }, 10_000, () => tail(path.join(p.log, 'iperf3-host1.log'), 10))
+}
+
+/**
+ * Restart the QEMU guest (a new driver probe: it negotiates virtio features with OVS again, as a
+ * VM restart does), in the current configuration. Returns the boot time.
+ */
+export async function restartGuest(): Promise<{bootMs: number}> {
+  if (labVmKind() !== 'qemu') throw new LabError('restartGuest needs the QEMU guest (LAB_VM=qemu)')
+  const mode = await currentMode()
+  await stopLabProcesses(['qemu-vm0'])
+  return bootGuestIn(mode)
+}
+
+/** Boot the (stopped) QEMU guest again and put it back in `mode`. */
+async function bootGuestIn(mode: LabMode | 'none' | null): Promise<{bootMs: number}> {
+  const state = readState()
+  const kernel = guestKernelCache ?? (await ensureGuestKernel(say))
+  // the guest's /init sets the address from its command line; break/fix then reset and check it
+  const net = mode === 'broken' ? {ip: '192.168.100.10/24', gw: '192.168.100.1'} : mode === 'fixed' ? {ip: '10.10.1.10/24', gw: null} : null
+  const r = await bootQemu(kernel, state.accel ?? 'tcg', state.queues ?? qemuQueues(), net)
+  if (mode === 'broken') await breakHost()
+  else if (mode === 'fixed') await fixHost()
+  return r
+}
+
+/**
+ * Restart ovs-vswitchd on the same database (for settings read only at start, e.g.
+ * userspace-tso-enable). With the QEMU guest, the guest is stopped first and booted again after:
+ * QEMU 7.2 does not take a new vhost-user client back once the offered features changed ("vhost VQ
+ * 2 ring restore failed"), and its connect/close loop with the new ovs-vswitchd used up DPDK's
+ * vhost device slots ("failed to allocate memory for new device"): a VM restart, as the fix says.
+ */
+export async function restartVswitchd(): Promise<{ms: number; guestBootMs: number | null}> {
+  const t0 = Date.now()
+  const p = labPaths()
+  const qemu = labVmKind() === 'qemu'
+  const mode = qemu ? await currentMode() : null
+  if (qemu) await stopLabProcesses(['qemu-vm0'])
+  await stopLabProcesses(['ovs-vswitchd'])
+  await launchDaemon('ovs-vswitchd', [
+    'ip', 'netns', 'exec', HOST_NS, p.vswitchd, `unix:${p.dbSock}`,
+    `--pidfile=${path.join(p.run, 'ovs-vswitchd.pid')}`, `--log-file=${p.vswitchdLog}`, '--detach',
+  ], 60_000)
+  await waitFor('dpdk_initialized=true after the restart', async () => (await vsctl('get', 'Open_vSwitch', '.', 'dpdk_initialized')).stdout.trim() === 'true', 30_000)
+  const ms = Date.now() - t0
+  let guestBootMs: number | null = null
+  if (qemu) {
+    guestBootMs = (await bootGuestIn(mode)).bootMs
+  } else {
+    await waitFor('vhost-user1 link up after the restart', async () => (await vsctl('get', 'Interface', 'vhost-user1', 'link_state')).stdout.trim() === 'up', 30_000,
+      () => tail(p.vswitchdLog, 15, /vhost|VHOST|ERR/))
+  }
+  say(`ovs-vswitchd restarted in ${ms} ms${guestBootMs === null ? '' : `, the guest booted again in ${(guestBootMs / 1000).toFixed(1)} s`}`)
+  return {ms, guestBootMs}
 }

@@ -8,7 +8,7 @@ import {execa} from 'execa'
 import fs from 'node:fs'
 import path from 'node:path'
 import {privateCli, ROOT} from './built-cli.js'
-import {breakHost, down, fixHost, HOST_NS, LAB_TARGETS, labPaths, ovsEnv, up, vmIperfArgv, type LabMode} from './lab.js'
+import {breakHost, down, fixHost, guestIperfArgv, HOST_NS, LAB_TARGETS, labPaths, ovsEnv, up, vmIperfArgv, type LabMode} from './lab.js'
 
 const LOAD_SECONDS = 7
 const OUT = path.join(ROOT, 'fixtures', 'bundles')
@@ -21,6 +21,12 @@ const EXPECTED: Record<string, {exit: number; verdict: string}> = {
   'live-lab-fixed-idle': {exit: 1, verdict: 'problems'},
   'live-lab-fixed-load': {exit: 1, verdict: 'fast-path'},
 }
+/**
+ * `npm run fixtures:lab -- qemu`: the fixed host with the QEMU guest (LAB_VM=qemu, a Debian kernel,
+ * 2 queue pairs, TSO off because userspace-tso-enable is unset) under a 2-stream iperf3 from the
+ * guest, into fixtures/bundles/lab-fixed-qemu-tso-off/. Its exit code is the rules' to decide.
+ */
+const QEMU_BUNDLE = 'lab-fixed-qemu-tso-off'
 
 const say = (line: string) => process.stderr.write(`[fixtures:lab] ${line}\n`)
 
@@ -43,8 +49,33 @@ async function capture(cliDir: string, mode: LabMode, load: boolean): Promise<st
   return name
 }
 
+async function captureQemu(cliDir: string): Promise<number> {
+  const out = path.join(OUT, QEMU_BUNDLE)
+  try {
+    await up()
+    await fixHost()
+    fs.rmSync(out, {recursive: true, force: true})
+    const load = guestIperfArgv(LAB_TARGETS.fixed, LOAD_SECONDS, undefined, 2).join(' ')
+    const r = await run(cliDir, ['capture', '--out', out, '--netns', HOST_NS, '--ovs-rundir', labPaths().run, '--load', load])
+    if (r.exitCode !== 0) throw new Error(`capture ${QEMU_BUNDLE} failed (exit ${r.exitCode}): ${String(r.stderr || r.stdout).slice(0, 2000)}`)
+  } finally {
+    await down()
+  }
+  const r = await run(cliDir, ['diagnose', '--from', out, '--json'])
+  const d = JSON.parse(String(r.stdout)) as {verdict: {kind: string; text: string}; findings: Array<{ruleId: string; severity: string}>}
+  const ok = d.verdict.kind === 'fast-path'
+  say(`${ok ? 'ok  ' : 'FAIL'} ${QEMU_BUNDLE}: exit ${r.exitCode}, ${d.verdict.kind} (want fast-path): ${d.verdict.text}; ` +
+    `findings: ${d.findings.map((f) => `${f.ruleId}/${f.severity}`).join(', ') || 'none'}`)
+  fs.rmSync(cliDir, {recursive: true, force: true})
+  return ok ? 0 : 1
+}
+
 async function main(): Promise<number> {
   const cliDir = await privateCli(say)
+  if (process.argv[2] === 'qemu') {
+    process.env.LAB_VM = 'qemu'
+    return captureQemu(cliDir)
+  }
   const names: string[] = []
   try {
     await up()
