@@ -11,8 +11,10 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {OvsdbClient} from '../../src/exec/ovsdb-client.js'
 import {JsonStreamSplitter} from '../../src/exec/unixctl.js'
+import {jsonLine} from '../../src/watch/format.js'
 import {QueueRates, queueCountersOf, queueReadingOfRows, rowsOfVsctlJson} from '../../src/watch/queues.js'
 import type {QueueReading} from '../../src/watch/queues.js'
+import {FIXED, frameOf} from './helpers.js'
 
 // `ovs-vsctl --format=json list Interface` of the lab's QEMU guest (issue-13lab's
 // lab-fixed-qemu-tso-off bundle): its before and final samples, 12.588 s apart.
@@ -93,6 +95,15 @@ describe('QueueRates', () => {
     expect(rates.rows()[0]!.rxPps).toBe(500)
     rates.add({t: 6000, ports: new Map()})
     expect(rates.rows()).toEqual([])
+  })
+})
+
+describe('--json lines', () => {
+  it('carry the per-queue rates of a replayed bundle (its two snapshots\' statistics)', () => {
+    const line = JSON.parse(jsonLine(frameOf(FIXED), [])) as {queues: {port: string; queue: number; rxPps: number | null; txPps: number | null}[]}
+    // lab-fixed-huge-load: vhost-user1 q0 rx 269,923 packets over the 8.708 s between its snapshots.
+    expect(line.queues.find((q) => q.port === 'vhost-user1' && q.queue === 0)?.rxPps).toBeCloseTo(269923 / 8.708, 0)
+    expect(line.queues.map((q) => q.port).sort()).toEqual(['dpdk0', 'vhost-user1'])
   })
 })
 
