@@ -132,6 +132,8 @@ export function jsonLine(frame: WatchFrame, newFindings: FindingEntry[]): string
     ports: frame.ports.map((p) => ({
       name: p.name, class: p.class, rxPps: round(p.rxPps), txPps: round(p.txPps), rxMbps: round(p.rxMbps, 3), txMbps: round(p.txMbps, 3), dropsPerSec: round(p.dropsPerSec),
     })),
+    // Per-queue rates of vhost/DPDK ports (OVSDB statistics, refreshed every >= 5 s; null until two refreshes).
+    queues: frame.queues.map((q) => ({port: q.port, queue: q.queue, rxPps: round(q.rxPps), txPps: round(q.txPps), rxMbps: round(q.rxMbps, 3), txMbps: round(q.txMbps, 3)})),
     pmds: frame.pmds.map((p) => ({label: p.label, busyPct: round(p.busyPct), pps: round(p.pps)})),
     mainThreadPps: round(frame.mainThreadPps),
     load: frame.load ? {state: frame.load.state, target: frame.load.target, bitsPerSecond: frame.load.bitsPerSecond, retransmits: frame.load.retransmits, interval: frame.load.interval, error: frame.load.error} : null,

@@ -104,7 +104,7 @@ export class WatchSession {
     this.keep(sample)
     if (this.loadResult) this.samplesAfterLoad++
     if (!this.live) this.showRecordedInterval(sample)
-    this.opts.store.addSample(sample, Date.now() - started)
+    this.opts.store.addSample(sample, Date.now() - started, this.opts.source.queueReading?.() ?? null)
     if (this.samples.length === 1 && this.opts.load && this.live) this.startLoad(this.opts.load)
     if (save) {
       try {

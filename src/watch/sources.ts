@@ -10,7 +10,10 @@ import {RESIDENT_KINDS, ResidentNetnsReader} from '../collect/resident.js'
 import {SOURCE_DEADLINE_MS} from '../collect/sources.js'
 import type {CollectTarget} from '../collect/sources.js'
 import type {Runner} from '../exec/runner.js'
+import {OvsdbClient} from '../exec/ovsdb-client.js'
 import {controlSocketPath, UnixctlClient} from '../exec/unixctl.js'
+import {queueReadingOfRows} from './queues.js'
+import type {QueueReading} from './queues.js'
 
 export interface SampleSource {
   readonly live: boolean
@@ -18,7 +21,13 @@ export interface SampleSource {
   next(signal: AbortSignal, opts?: {full?: boolean}): Promise<Sample | null>
   /** Lets go of what sampling holds open (a socket, a resident reader). */
   close(): void
+  /** The per-queue counters read with the last sample when it was a live one (a full one has them in its Interface rows). */
+  queueReading?(): QueueReading | null
 }
+
+/** The columns the per-queue reading needs from OVSDB's Interface table. */
+export const QUEUE_COLUMNS = ['name', 'type', 'statistics'] as const
+
 
 /** Name of the n-th sample of a capture: before, during, during-2, ... */
 export function sampleName(index: number): string {
@@ -52,10 +61,13 @@ export class LiveSampleSource implements SampleSource {
   private bridges: string[] = []
   private readonly unixctl: UnixctlClient
   private readonly resident: ResidentNetnsReader | null
+  private readonly ovsdb: OvsdbClient
+  private lastQueues: QueueReading | null = null
 
   /** netnsDir: where `ip netns` keeps named namespaces (tests give their own). */
   constructor(private readonly runner: Runner, private readonly target: CollectTarget, opts: {netnsDir?: string} = {}) {
     this.unixctl = new UnixctlClient(() => controlSocketPath(ovsRundirOf(target)))
+    this.ovsdb = new OvsdbClient(() => join(ovsRundirOf(target), 'db.sock'))
     const netnsDir = opts.netnsDir ?? '/run/netns'
     this.resident = target.netns ? new ResidentNetnsReader(runner, target.netns, join(netnsDir, target.netns)) : null
   }
@@ -79,13 +91,35 @@ export class LiveSampleSource implements SampleSource {
       if (bridges.length > 0) this.bridges = bridges
       return sample
     }
-    // Live counters only (never OVSDB statistics).
-    const {sample} = await collectSample(name, {...base, live: true, knownBridges: this.bridges, skip: WATCH_LIVE_SKIP, extraLive: WATCH_LIVE_EXTRA})
+    // Live counters only (never OVSDB statistics: the per-queue ones are read beside, not into the sample).
+    const [{sample}, queues] = await Promise.all([
+      collectSample(name, {...base, live: true, knownBridges: this.bridges, skip: WATCH_LIVE_SKIP, extraLive: WATCH_LIVE_EXTRA}),
+      this.readQueues(signal),
+    ])
+    this.lastQueues = queues
     return sample
+  }
+
+  queueReading(): QueueReading | null {
+    return this.lastQueues
+  }
+
+  /**
+   * The Interface table's per-queue statistics: a select on ovsdb-server's socket, no process per
+   * tick (ovs-vsctl would use the same socket, so it is no fallback). null when it did not answer:
+   * the dashboard's queue rows wait.
+   */
+  private async readQueues(signal: AbortSignal): Promise<QueueReading | null> {
+    try {
+      return queueReadingOfRows(Date.now(), await this.ovsdb.select('Interface', QUEUE_COLUMNS, {timeoutMs: SOURCE_DEADLINE_MS, signal}))
+    } catch {
+      return null
+    }
   }
 
   close(): void {
     this.unixctl.close()
+    this.ovsdb.close()
     this.resident?.close()
   }
 }

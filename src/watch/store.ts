@@ -15,6 +15,8 @@ import {rateCells} from './format.js'
 import type {RatePoint} from './format.js'
 import {analyseRolling, isFullSample, mainThreadPps, overlayLive, pathLabel, pmdRows, portRates} from './analysis.js'
 import type {RollingAnalysis} from './analysis.js'
+import {QueueRates, queueReadingOfPorts} from './queues.js'
+import type {QueueReading} from './queues.js'
 import type {FindingEntry, LoadView, PortRow, WatchFrame} from './types.js'
 
 export interface WatchStoreOptions {
@@ -66,6 +68,7 @@ export class WatchStore {
   private loadResult: LoadResult | null = null
   private frame: WatchFrame
   private readonly listeners = new Set<() => void>()
+  private readonly queueRates = new QueueRates()
 
   constructor(private readonly opts: WatchStoreOptions) {
     this.windowSamples = Math.max(2, opts.windowSamples ?? 5)
@@ -82,8 +85,11 @@ export class WatchStore {
 
   readonly getSnapshot = (): WatchFrame => this.frame
 
-  /** A new sample: a full one (before, final) or live counters read through the last full one. */
-  addSample(sample: Sample, durationMs: number | null = null): void {
+  /**
+   * A new sample: a full one (before, final) or live counters read through the last full one.
+   * `queues`: the per-queue counters read beside a live sample (a full one has them in OVSDB's Interface rows).
+   */
+  addSample(sample: Sample, durationMs: number | null = null, queues: QueueReading | null = null): void {
     if (isFullSample(sample)) {
       this.full = sample
       this.snapshotResults = undefined
@@ -91,6 +97,9 @@ export class WatchStore {
     const seen = this.full && !isFullSample(sample) ? overlayLive(this.full, sample) : sample
     const state = buildHostState(seen, this.opts.host)
     this.states = [...this.states, state].slice(-this.windowSamples)
+    // A live sample's state carries the full sample's statistics: never read queues from it.
+    const reading = isFullSample(sample) ? queueReadingOfPorts(ms(sample.takenAt), state.ports) : queues
+    if (reading) this.queueRates.add(reading)
     this.count++
     this.lastSampleMs = durationMs
     const t = ms(sample.takenAt)
@@ -171,6 +180,7 @@ export class WatchStore {
       verdictText: verdictHeadline(this.analysis?.verdict ?? null) ?? (this.count === 0 ? 'collecting the first snapshot' : 'waiting for the second sample'),
       limits: [...new Set((this.analysis?.verdict.limitedBy ?? []).map((l) => l.text))],
       ports: this.ports,
+      queues: this.queueRates.rows(),
       pmds: this.latest ? pmdRows(this.latest) : [],
       mainThreadPps: this.latest ? mainThreadPps(this.latest) : null,
       load: this.loadView,

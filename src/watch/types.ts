@@ -23,6 +23,18 @@ export interface PortRow {
   history: number[]
 }
 
+/** One rx/tx queue of a vhost or DPDK port (OVSDB per-queue statistics, refreshed every >= 5 s). */
+export interface QueueRow {
+  port: string
+  queue: number
+  /** null until two refreshes of the port's statistics were seen. */
+  rxPps: number | null
+  txPps: number | null
+  /** null also where the port counts no bytes per queue. */
+  rxMbps: number | null
+  txMbps: number | null
+}
+
 export interface PmdRow {
   label: string
   busyPct: number | null
@@ -71,6 +83,8 @@ export interface WatchFrame {
   /** What limits the fast path (the verdict's second layer), e.g. "guest TSO off (host setting)". */
   limits: string[]
   ports: PortRow[]
+  /** Per-queue rows of the vhost and DPDK ports (shown under their port on demand). */
+  queues: QueueRow[]
   pmds: PmdRow[]
   mainThreadPps: number | null
   load: LoadView | null

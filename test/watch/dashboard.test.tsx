@@ -107,6 +107,26 @@ describe('Dashboard over recorded samples', () => {
 })
 
 describe('LimitLine', () => {
+  it('per-queue rows: under their port only when asked, "…" until two refreshes, "-" for counters a port lacks', () => {
+    const rows = frameOf(FIXED).ports
+    const queues = [
+      {port: 'vhost-user1', queue: 0, rxPps: 2000, txPps: 0, rxMbps: 24.5, txMbps: 0},
+      {port: 'vhost-user1', queue: 1, rxPps: 1500, txPps: 12_000, rxMbps: null, txMbps: null},
+      {port: 'dpdk0', queue: 0, rxPps: null, txPps: null, rxMbps: null, txMbps: null},
+    ]
+    const without = render(<PortTable rows={rows} columns={100} />).lastFrame()!
+    expect(without).not.toMatch(/^\s+q0/m)
+    const out = render(<PortTable rows={rows} columns={100} queues={queues} />).lastFrame()!
+    const lines = out.split('\n')
+    const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix))
+    // Each queue's row right under its port's row, in order.
+    expect(lines[at('vhost-user1') + 1]).toMatch(/^ {2}q0\s+queue\s+2000\s+0\s+24\.5\s+0\.0$/)
+    expect(lines[at('vhost-user1') + 2]).toMatch(/^ {2}q1\s+queue\s+1500\s+12\.0k\s+-\s+-$/)
+    expect(lines[at('dpdk0') + 1]).toMatch(/^ {2}q0\s+queue\s+…\s+…\s+…\s+…$/)
+    expect(lines[at('ovsbr0') + 1]).not.toMatch(/^ {2}q\d/)
+    expect(render(<PortTable rows={rows} columns={100} queues={[]} />).lastFrame()).toContain('(no per-queue counters')
+  })
+
   it('names every limit, nothing without limits, and is cut to the terminal with ~', () => {
     expect(render(<LimitLine limits={['guest TSO off (host setting)', '3 of 8 vhost Tx queues unused']} columns={100} />).lastFrame()).toBe(' limited by: guest TSO off (host setting), 3 of 8 vhost Tx queues unused')
     expect(render(<LimitLine limits={[]} columns={100} />).lastFrame()).toBe('')
@@ -140,6 +160,24 @@ describe('App replaying a bundle', () => {
     expect(analyse(readCapture(dir), {input: {mode: 'bundle', bundle: dir, savedTo: null}}).verdict.kind).toBe('fast-path')
     view.stdin.write('p')
     await waitFor(() => expect(view.lastFrame()).toContain('[paused'))
+    view.unmount()
+  })
+
+  it('keys: r shows a row per queue with its rates (OVSDB statistics of the two snapshots), r again hides them', async () => {
+    const {view, session} = app(FIXED)
+    await waitFor(() => expect(session.finished()).toBe(true))
+    await waitFor(() => expect(view.lastFrame()).toContain('r queues'))
+    expect(view.lastFrame()).not.toMatch(/^ {2}q0 /m)
+    view.stdin.write('r')
+    await waitFor(() => expect(view.lastFrame()).toContain('r queues (on)'))
+    const lines = view.lastFrame()!.split('\n')
+    const under = (port: string) => lines[lines.findIndex((l) => l.startsWith(port)) + 1]
+    // Over the 8.708 s between the snapshots: vhost q0 rx 269,923 pkt / 408,649,160 bytes, tx 94,976 pkt / 6,288,800 bytes.
+    expect(under('vhost-user1')).toMatch(/^ {2}q0\s+queue\s+31\.0k\s+10\.9k\s+375\.4\s+5\.8$/)
+    // dpdk0's queue 0 carries the same packets the other way (rx_q0_packets, no "good").
+    expect(under('dpdk0')).toMatch(/^ {2}q0\s+queue\s+10\.9k\s+31\.0k\s+5\.8\s+375\.4$/)
+    view.stdin.write('r')
+    await waitFor(() => expect(view.lastFrame()).not.toMatch(/^ {2}q0 /m))
     view.unmount()
   })
 })

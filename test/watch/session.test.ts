@@ -5,14 +5,17 @@
  * through the runner's abort signal, nothing mutating is ever run, and the capture diagnoses like
  * `diagnose --from`.
  */
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {readCapture} from '../../src/capture/bundle.js'
 import {analyse} from '../../src/diagnose/analyse.js'
 import {ReplayRunner, sourceIdForArgv} from '../../src/exec/replay-runner.js'
+import {JsonStreamSplitter} from '../../src/exec/unixctl.js'
 import type {RunRequest, RunResult, Runner} from '../../src/exec/runner.js'
+import {rowsOfVsctlJson} from '../../src/watch/queues.js'
 import {LiveSampleSource} from '../../src/watch/sources.js'
 import {loadArgv, WatchSession} from '../../src/watch/session.js'
 import {WatchStore} from '../../src/watch/store.js'
@@ -110,5 +113,58 @@ describe('a live watch session', () => {
     const session = new WatchSession({source: new LiveSampleSource(runner, {netns: 'ns0', ovsRundir: null}), store, runner, host, load: null, loadTimeoutMs: 1000, durationMs: 0})
     await session.sampleOnce(new AbortController().signal)
     expect(session.finishReason()).toBe('duration')
+  })
+
+  it('per-queue counters: one select per tick on ovsdb-server\'s db.sock (no process), kept out of the live samples', async () => {
+    // A stand-in ovsdb-server in the run directory: the broken host's Interface rows, vhost-user1's
+    // tx queue 0 counting 1000 packets more at each select (an OVSDB refresh every tick here).
+    const rundir = mkdtempSync(join(tmpdir(), 'dd-rundir-'))
+    onTestFinished(() => rmSync(rundir, {recursive: true, force: true}))
+    const rows = rowsOfVsctlJson(readFileSync(join(BROKEN, 'before', 'ovsdb-interface.out'), 'utf8'))
+    const selects: unknown[] = []
+    const server = createServer((socket) => {
+      const splitter = new JsonStreamSplitter()
+      socket.on('data', (data) => {
+        for (const text of splitter.push(data.toString())) {
+          const request = JSON.parse(text) as {id: number; params: unknown[]}
+          selects.push(request.params[1])
+          const extra = 1000 * selects.length
+          const answer = rows.map((r) => {
+            const stats = (r['statistics'] as ['map', [string, number][]])[1]
+            const bumped = r['name'] === 'vhost-user1' ? stats.map(([k, v]): [string, number] => [k, k === 'tx_q0_good_packets' ? v + extra : v]) : stats
+            return {name: r['name'], type: r['type'], statistics: ['map', bumped]}
+          })
+          socket.write(JSON.stringify({id: request.id, result: [{rows: answer}], error: null}))
+        }
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(join(rundir, 'db.sock'), resolve))
+    onTestFinished(() => void server.close())
+
+    const runner = new ReplayRunner(readCapture(BROKEN).samples)
+    const host = {hostname: 'h', machineId: null, kernel: null, netns: null, ovsRundir: rundir}
+    const store = new WatchStore({host})
+    const source = new LiveSampleSource(runner, {netns: null, ovsRundir: rundir})
+    const session = new WatchSession({source, store, runner, host, load: null, loadTimeoutMs: 1000, durationMs: null})
+    const signal = new AbortController().signal
+    await session.sampleOnce(signal) // before: its queues from its own Interface rows
+    expect(selects).toEqual([])
+    expect(store.getSnapshot().queues.every((q) => q.txPps === null)).toBe(true)
+    const commands = runner.calls.length
+    runner.advance()
+    await session.sampleOnce(signal)
+    await new Promise((r) => setTimeout(r, 20)) // the ticks' times must differ for a rate
+    await session.sampleOnce(signal)
+    expect(selects).toEqual([
+      {op: 'select', table: 'Interface', where: [], columns: ['name', 'type', 'statistics']},
+      {op: 'select', table: 'Interface', where: [], columns: ['name', 'type', 'statistics']},
+    ])
+    const q0 = store.getSnapshot().queues.find((q) => q.port === 'vhost-user1' && q.queue === 0)!
+    expect(q0.txPps).toBeGreaterThan(0)
+    expect(q0.rxPps).toBe(0)
+    // The live samples hold no OVSDB source, and no command ran for the queues.
+    for (const sample of session.samples.slice(1)) expect(Object.keys(sample.sources).filter((id) => id.startsWith('ovsdb'))).toEqual([])
+    expect(runner.calls.slice(commands).filter((argv) => argv[0] === 'ovs-vsctl')).toEqual([])
+    source.close()
   })
 })

@@ -36,6 +36,7 @@ export function App({session, store, intervalMs, saveDir}: AppProps): ReactNode 
   const interactive = isRawModeSupported === true
   const [frozen, setFrozen] = useState<WatchFrame | null>(null)
   const [showFix, setShowFix] = useState(false)
+  const [showQueues, setShowQueues] = useState(false)
 
   // At the end of a recording or of the load, a human with keys keeps the last screen until q;
   // --duration (and a terminal without keys) ends at once.
@@ -51,6 +52,7 @@ export function App({session, store, intervalMs, saveDir}: AppProps): ReactNode 
       if (input === 'q') exit()
       else if (input === 'p') setFrozen((f) => (f ? null : frame))
       else if (input === 'f') setShowFix((v) => !v)
+      else if (input === 'r') setShowQueues((v) => !v)
       else if (input === 's') {
         store.note('saving a capture (taking a full snapshot)...')
         session.requestSave(saveDir()).then(
@@ -62,5 +64,5 @@ export function App({session, store, intervalMs, saveDir}: AppProps): ReactNode 
     {isActive: interactive},
   )
 
-  return <Dashboard frame={frozen ?? frame} columns={columns} paused={frozen !== null} showFix={showFix} interactive={interactive} />
+  return <Dashboard frame={frozen ?? frame} columns={columns} paused={frozen !== null} showFix={showFix} interactive={interactive} showQueues={showQueues} />
 }

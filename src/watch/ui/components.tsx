@@ -9,7 +9,7 @@ import {Component} from 'react'
 import type {ErrorInfo, ReactNode} from 'react'
 import {Box, Static, Text} from 'ink'
 import {fit, formatBits, formatMbps, formatPct, formatRate, PATH_COLOUR, sparkline} from '../format.js'
-import type {FindingEntry, LoadView, PathLabel, PmdRow, PortRow, WatchFrame} from '../types.js'
+import type {FindingEntry, LoadView, PathLabel, PmdRow, PortRow, QueueRow, WatchFrame} from '../types.js'
 
 /** Below this many columns the table drops its sparkline and class columns and abbreviates. */
 export const NARROW_COLUMNS = 80
@@ -62,7 +62,13 @@ export function LimitLine({limits, columns}: {limits: string[]; columns: number}
   return <Text color="yellow">{` ${text.length <= room ? text : `${text.slice(0, Math.max(0, room - 1))}~`}`}</Text>
 }
 
-export function PortTable({rows, columns, cellS = 2}: {rows: PortRow[]; columns: number; cellS?: number}): ReactNode {
+/** "…" for a rate not known yet (one refresh of OVSDB's statistics seen), "-" for a counter the port lacks. */
+const queueRate = (v: number | null, known: boolean, f: (n: number) => string) => (v !== null ? f(v) : known ? '-' : '…')
+
+/**
+ * PortTable: a row per port; with `queues` (the `r` key), a row per queue under each vhost/DPDK port.
+ */
+export function PortTable({rows, columns, cellS = 2, queues}: {rows: PortRow[]; columns: number; cellS?: number; queues?: QueueRow[]}): ReactNode {
   const narrow = columns < NARROW_COLUMNS
   // Names stay whole when narrow (enp65s0f0np0 is 12): the class column and the sparkline go first.
   const longest = Math.max(4, ...rows.map((r) => r.name.length)) + 1
@@ -85,15 +91,29 @@ export function PortTable({rows, columns, cellS = 2}: {rows: PortRow[]; columns:
       <Text dimColor>{header}</Text>
       {rows.length === 0 ? <Text dimColor>(no port counters yet)</Text> : null}
       {rows.map((r) => (
-        <Box key={r.name}>
-          <Text>
-            <Text color={r.class === 'dpdk' ? 'green' : r.class === 'kernel-nic' || r.class === 'internal' ? 'red' : undefined}>{fit(r.name, nameW)}</Text>
-            {(narrow ? '' : fit(CLASS_SHORT[r.class], 10)) +
-              cell(formatRate(r.rxPps)) + cell(formatRate(r.txPps)) + cell(formatMbps(r.rxMbps)) + cell(formatMbps(r.txMbps)) + cell(formatRate(r.dropsPerSec))}
-          </Text>
-          {sparkW > 0 ? <Text color="cyan">{`  ${sparkline(r.history, sparkW)}`}</Text> : null}
+        <Box key={r.name} flexDirection="column">
+          <Box>
+            <Text>
+              <Text color={r.class === 'dpdk' ? 'green' : r.class === 'kernel-nic' || r.class === 'internal' ? 'red' : undefined}>{fit(r.name, nameW)}</Text>
+              {(narrow ? '' : fit(CLASS_SHORT[r.class], 10)) +
+                cell(formatRate(r.rxPps)) + cell(formatRate(r.txPps)) + cell(formatMbps(r.rxMbps)) + cell(formatMbps(r.txMbps)) + cell(formatRate(r.dropsPerSec))}
+            </Text>
+            {sparkW > 0 ? <Text color="cyan">{`  ${sparkline(r.history, sparkW)}`}</Text> : null}
+          </Box>
+          {(queues ?? []).filter((q) => q.port === r.name).map((q) => {
+            const known = q.rxPps !== null || q.txPps !== null
+            return (
+              <Text key={`${q.port}|${q.queue}`} dimColor>
+                {fit(`  q${q.queue}`, nameW) + (narrow ? '' : fit('queue', 10)) +
+                  cell(queueRate(q.rxPps, known, formatRate)) + cell(queueRate(q.txPps, known, formatRate)) +
+                  cell(queueRate(q.rxMbps, known, formatMbps)) + cell(queueRate(q.txMbps, known, formatMbps))}
+              </Text>
+            )
+          })}
         </Box>
       ))}
+      {queues && queues.length === 0 ? <Text dimColor>(no per-queue counters: no vhost/DPDK port has them in OVSDB yet)</Text> : null}
+      {queues && queues.length > 0 ? <Text dimColor>(queues: OVSDB statistics, refreshed every 5 s or more; … until two refreshes)</Text> : null}
     </Box>
   )
 }
@@ -151,14 +171,14 @@ export function FixPlan({lines}: {lines: string[]}): ReactNode {
   )
 }
 
-export function KeysLine({paused, interactive, notes}: {paused: boolean; interactive: boolean; notes: string[]}): ReactNode {
+export function KeysLine({paused, interactive, notes, showQueues = false}: {paused: boolean; interactive: boolean; notes: string[]; showQueues?: boolean}): ReactNode {
   return (
     <Box flexDirection="column">
       {notes.map((n) => (
         <Text key={n} dimColor>{n}</Text>
       ))}
       <Text dimColor>
-        {interactive ? 'q quit  p pause  s save a capture  f fix plan' : 'Ctrl-C to stop'}
+        {interactive ? `q quit  p pause  s save a capture  f fix plan  r queues${showQueues ? ' (on)' : ''}` : 'Ctrl-C to stop'}
         {paused ? <Text color="yellow">{'  [paused: the screen is frozen, sampling goes on]'}</Text> : null}
       </Text>
     </Box>
@@ -171,9 +191,11 @@ export interface DashboardProps {
   paused: boolean
   showFix: boolean
   interactive: boolean
+  /** A row per queue under each vhost/DPDK port (the `r` key). */
+  showQueues?: boolean
 }
 
-export function Dashboard({frame, columns, paused, showFix, interactive}: DashboardProps): ReactNode {
+export function Dashboard({frame, columns, paused, showFix, interactive, showQueues = false}: DashboardProps): ReactNode {
   return (
     <Box flexDirection="column">
       <FindingsLog entries={frame.findings} columns={columns} />
@@ -181,12 +203,12 @@ export function Dashboard({frame, columns, paused, showFix, interactive}: Dashbo
       <PathBanner path={frame.path} text={frame.verdictText} windowS={frame.windowS} elapsedS={frame.elapsedS} samples={frame.samples} columns={columns} />
       <LimitLine limits={frame.limits} columns={columns} />
       <Text> </Text>
-      <PortTable rows={frame.ports} columns={columns} cellS={frame.sparkCellS} />
+      <PortTable rows={frame.ports} columns={columns} cellS={frame.sparkCellS} {...(showQueues ? {queues: frame.queues} : {})} />
       <Text> </Text>
       <PmdLines pmds={frame.pmds} mainThreadPps={frame.mainThreadPps} />
       <LoadLine load={frame.load} />
       {showFix ? <FixPlan lines={frame.fix} /> : null}
-      <KeysLine paused={paused} interactive={interactive} notes={frame.notes} />
+      <KeysLine paused={paused} interactive={interactive} notes={frame.notes} showQueues={showQueues} />
     </Box>
   )
 }
