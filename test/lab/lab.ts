@@ -45,6 +45,8 @@ export const LAB_PACKAGES = [
   'prometheus', 'prometheus-node-exporter', 'ansible-core',
   // sos report of the lab host (test/lab/sos.e2e.test.ts, test/bench/sos-vs-capture.ts); util-linux gives unshare.
   'sosreport', 'util-linux',
+  // The ssh transport's engine tests (test/engines/ssh-*.test.ts): a real sshd, ssh, and sudo -n.
+  'openssh-server', 'openssh-client', 'sudo',
 ]
 
 // ---------------------------------------------------------------------------------------------
