@@ -45,8 +45,9 @@ export const LAB_PACKAGES = [
   'prometheus', 'prometheus-node-exporter', 'ansible-core',
   // sos report of the lab host (test/lab/sos.e2e.test.ts, test/bench/sos-vs-capture.ts); util-linux gives unshare.
   'sosreport', 'util-linux',
-  // The two-host lab's sshd in each host namespace and the ssh client (test/lab/two-host.ts).
-  'openssh-server', 'openssh-client',
+  // The two-host lab's sshd in each host namespace (test/lab/two-host.ts) and the ssh transport's
+  // engine tests (test/engines/ssh-*.test.ts): a real sshd, ssh, and sudo -n.
+  'openssh-server', 'openssh-client', 'sudo',
 ]
 
 // ---------------------------------------------------------------------------------------------
