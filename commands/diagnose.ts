@@ -15,7 +15,7 @@ import {TOOL} from '../src/version.js'
 import {DoctorError} from '../src/errors.js'
 import {diagnoseHosts, inputsOfCapture, isHostsDir, readBundles, readHosts, saveHosts} from '../src/remote/diagnose.js'
 import type {MultiDiagnosis} from '../src/remote/diagnose.js'
-import {hostFlags, hostRundirsOf, hostsOf, sshSettingsOf} from '../src/remote/flags.js'
+import {hostFlags, hostsRequestOf} from '../src/remote/flags.js'
 import type {HostFlagValues} from '../src/remote/flags.js'
 import {captureHosts} from '../src/remote/hosts.js'
 import {renderMulti} from '../src/remote/report.js'
@@ -101,22 +101,8 @@ For fleets (README "Fleets"): --format nagios is a Nagios/Icinga check, --format
   private async multiHost(flags: LiveFlagValues & HostFlagValues & {format: string; 'prometheus-textfile'?: string; save?: string}, from: string[]): Promise<MultiDiagnosis> {
     if ((flags.format as Format) !== 'human' || flags['prometheus-textfile']) throw new DoctorError('E_USAGE', 'several hosts give the human report or --json only (no --format, no --prometheus-textfile)')
     if (from.length > 0) return diagnoseHosts(from.length === 1 ? await readHosts(from[0]!) : await readBundles(from))
-    const live = liveRequest(flags)
     const capture = await withInterrupt((signal) =>
-      captureHosts({
-        hosts: hostsOf(flags),
-        ssh: sshSettingsOf(flags),
-        hostOvsRundirs: hostRundirsOf(flags),
-        ovsRundir: live.ovsRundir,
-        netns: live.netns,
-        load: live.load,
-        loadHost: flags['load-host'] ?? null,
-        duringMs: live.duringMs,
-        intervalMs: live.intervalMs,
-        loadTimeoutMs: live.loadTimeoutMs,
-        signal,
-        progress: this.progress(),
-      }).finally(() => this.endProgress()),
+      captureHosts(hostsRequestOf(flags, {signal, progress: this.progress()})).finally(() => this.endProgress()),
     )
     if (flags.save) saveHosts(flags.save, capture)
     return diagnoseHosts(inputsOfCapture(capture, flags.save ?? null))

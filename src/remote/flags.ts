@@ -3,6 +3,9 @@ import {Flags} from '@oclif/core'
 import {DoctorError} from '../errors.js'
 import {assertHostName, assertSshOption, LOCAL_HOST, privateControlDir} from './ssh.js'
 import type {SshSettings} from './ssh.js'
+import {liveRequest} from '../live-flags.js'
+import type {LiveFlagValues} from '../live-flags.js'
+import type {HostsRequest} from './hosts.js'
 
 export const hostFlags = {
   host: Flags.string({description: 'Diagnose this host over ssh (repeatable; an ssh destination or Host alias, `local` for this machine). Two hosts add the cross-host rules.', multiple: true}),
@@ -47,4 +50,26 @@ export function hostRundirsOf(flags: HostFlagValues): Record<string, string> {
 
 function assertHostNameOrLocal(name: string): string {
   return name === LOCAL_HOST ? name : assertHostName(name)
+}
+
+/** The multi-host request the flags describe. */
+export function hostsRequestOf(
+  flags: HostFlagValues & LiveFlagValues,
+  extra: {signal?: AbortSignal; progress?: (line: string) => void; thorough?: boolean},
+): HostsRequest {
+  const live = liveRequest(flags)
+  if (live.load && live.duringMs) throw new DoctorError('E_USAGE', 'give either --load or --during, not both')
+  return {
+    hosts: hostsOf(flags),
+    ssh: sshSettingsOf(flags),
+    hostOvsRundirs: hostRundirsOf(flags),
+    ovsRundir: live.ovsRundir,
+    netns: live.netns,
+    load: live.load,
+    loadHost: flags['load-host'] ?? null,
+    duringMs: live.duringMs,
+    intervalMs: live.intervalMs,
+    loadTimeoutMs: live.loadTimeoutMs,
+    ...extra,
+  }
 }

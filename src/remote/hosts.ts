@@ -64,7 +64,8 @@ class HostSession {
   probe: ProbeResult | null = null
   remote: RemoteRunner | null = null
   private main: RemoteResidentReader | null = null
-  private slow: RemoteResidentReader | null = null
+  /** More sessions for snapshots (channels of the same master connection): a source that hangs to its deadline does not hold up the rest. */
+  private extra: RemoteResidentReader[] = []
 
   constructor(
     readonly name: string,
@@ -95,14 +96,27 @@ class HostSession {
     this.probe = {...probe, ...clock}
   }
 
-  collectOptions(signal?: AbortSignal): CollectOptions {
+  collectOptions(signal?: AbortSignal, live = false): CollectOptions {
     if (this.isLocal || !this.main) return {runner: this.local, target: this.target, signal}
-    return {runner: this.remote!, target: this.target, signal, execute: (spec, argv, s) => this.execute(spec, argv, s)}
+    return {runner: this.remote!, target: this.target, signal, execute: (spec, argv, s) => this.execute(spec, argv, s, live)}
   }
 
-  private execute(spec: SourceSpec, argv: string[] | null, signal?: AbortSignal): Promise<SourceResult> {
-    // Slow optional sources (dpdk-devbind.py) on their own connection: they never delay the rest.
-    const reader = spec.slow ? (this.slow ??= new RemoteResidentReader(this.remote!)) : this.main!
+  /** Live samples on the one resident session; snapshots spread over up to SNAPSHOT_SESSIONS. */
+  private pick(live: boolean): RemoteResidentReader {
+    const main = this.main!
+    if (live || main.load === 0) return main
+    const idle = this.extra.find((r) => r.load === 0)
+    if (idle) return idle
+    if (this.extra.length < SNAPSHOT_SESSIONS - 1) {
+      const reader = new RemoteResidentReader(this.remote!)
+      this.extra.push(reader)
+      return reader
+    }
+    return [main, ...this.extra].reduce((a, b) => (b.load < a.load ? b : a))
+  }
+
+  private execute(spec: SourceSpec, argv: string[] | null, signal: AbortSignal | undefined, live: boolean): Promise<SourceResult> {
+    const reader = this.pick(live)
     const env = spec.side === 'ovs' && this.target.ovsRundir ? {OVS_RUNDIR: this.target.ovsRundir} : undefined
     if (spec.reader && spec.reader !== 'file' && !this.target.netns) return reader.source(spec.id, {reader: spec.reader as RemoteReaderKind, path: spec.path}, spec.timeoutMs, signal)
     if (spec.reader === 'file') return reader.source(spec.id, {argv: argv ?? [], path: spec.path}, spec.timeoutMs, signal)
@@ -111,7 +125,7 @@ class HostSession {
 
   close(): void {
     this.main?.close()
-    this.slow?.close()
+    for (const r of this.extra) r.close()
   }
 
   hostInfo(): HostInfo {
@@ -146,6 +160,9 @@ export function snapshotStatus(sample: Sample): {status: HostStatus; reason: str
   if (bridge.status === 'permission-denied') return {status: 'sudo-password', reason: bridge.reason ?? 'permission denied'}
   return {status: 'ovs-down', reason: `OVSDB does not answer: ${bridge.reason ?? bridge.status}`}
 }
+
+/** Sessions per host for a snapshot (~25 sources). */
+const SNAPSHOT_SESSIONS = 4
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -223,7 +240,7 @@ export async function captureHosts(req: HostsRequest): Promise<HostsCapture> {
         await Promise.all(
           sampled.map(async (s) => {
             const k = knowledge.get(s)!
-            const r = await collectSample(name, {...s.collectOptions(req.signal), live: true, knownBridges: k.bridges, knownProtocols: k.protocols})
+            const r = await collectSample(name, {...s.collectOptions(req.signal, true), live: true, knownBridges: k.bridges, knownProtocols: k.protocols})
             samples.get(s)!.push(r.sample)
           }),
         )

@@ -34,6 +34,11 @@ export class RemoteResidentReader {
 
   constructor(private readonly runner: RemoteRunner) {}
 
+  /** Requests waiting or running. */
+  get load(): number {
+    return this.pending.length
+  }
+
   /** One source through the resident connection, recorded under the argv it ran. */
   async source(id: string, request: {argv?: string[]; reader?: RemoteReaderKind; path?: string; env?: Record<string, string>}, timeoutMs: number, signal?: AbortSignal): Promise<SourceResult> {
     const started = Date.now()

@@ -32,7 +32,7 @@ function sh(argv: string[], opts: {input?: string} = {}): string {
   return execFileSync(argv[0]!, argv.slice(1), {encoding: 'utf8', input: opts.input, stdio: ['pipe', 'pipe', 'pipe']})
 }
 
-export async function makeSshServer(opts: {user?: string} = {}): Promise<SshServer> {
+export async function makeSshServer(opts: {user?: string; ports?: number[]} = {}): Promise<SshServer> {
   const netns = `ddssh-${process.pid}-${counter++}`
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddssh-'))
   fs.chmodSync(dir, 0o755)
@@ -50,12 +50,12 @@ export async function makeSshServer(opts: {user?: string} = {}): Promise<SshServ
   if (opts.user) fs.writeFileSync(path.join(keys, opts.user), pub, {mode: 0o644})
   const hostPub = fs.readFileSync(path.join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ')
   const knownHosts = path.join(dir, 'known_hosts')
-  fs.writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPub}\n`)
+  fs.writeFileSync(knownHosts, [port, ...(opts.ports ?? [])].map((p) => `[127.0.0.1]:${p} ${hostPub}\n`).join(''))
   fs.writeFileSync(path.join(dir, 'known_hosts_empty'), '')
   fs.writeFileSync(
     path.join(dir, 'sshd_config'),
     [
-      `Port ${port}`,
+      ...[port, ...(opts.ports ?? [])].map((p) => `Port ${p}`),
       'ListenAddress 127.0.0.1',
       `HostKey ${path.join(dir, 'host_key')}`,
       `AuthorizedKeysFile ${keys}/%u`,
@@ -81,10 +81,12 @@ export async function makeSshServer(opts: {user?: string} = {}): Promise<SshServ
   fs.writeFileSync(
     config,
     [
-      'Host dd-remote dd-remote2',
+      'Host dd-remote',
       '  User root',
       `  UserKnownHostsFile ${knownHosts}`,
       ...common,
+      // The same server on its other ports: another host as far as ssh (and its %C) goes.
+      ...(opts.ports ?? []).flatMap((p, i) => [`Host dd-remote${i + 2}`, '  User root', `  UserKnownHostsFile ${knownHosts}`, ...common.map((l) => (l.startsWith('  Port') ? `  Port ${p}` : l))]),
       'Host dd-unknown',
       '  User root',
       `  UserKnownHostsFile ${path.join(dir, 'known_hosts_empty')}`,
@@ -132,12 +134,13 @@ export async function makeSshServer(opts: {user?: string} = {}): Promise<SshServ
       throw new Error(`sshd did not start: ${err}`)
     },
     async stop() {
-      // Control masters first (they outlive the server's listener), then the server.
-      for (const host of ['dd-remote', 'dd-remote2', 'dd-user', 'dd-unknown']) {
+      // Control masters first (they outlive the server's listener): every socket under dir.
+      for (const e of fs.readdirSync(dir, {withFileTypes: true, recursive: true})) {
+        if (!e.isSocket()) continue
         try {
-          sh(inNs(['ssh', '-F', config, '-o', `ControlPath=${controlDir}/%C`, '-O', 'exit', host]))
+          sh(inNs(['ssh', '-o', `ControlPath=${path.join(e.parentPath, e.name)}`, '-O', 'exit', 'dd-remote']))
         } catch {
-          // No master for that host.
+          // Already gone.
         }
       }
       if (child && child.exitCode === null) {
