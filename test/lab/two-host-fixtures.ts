@@ -52,9 +52,10 @@ async function main(): Promise<number> {
       }
       const hosts = {
         format: 'dpdk-doctor/hosts@1',
-        hosts: HOST_NAMES.map((name, i) => ({name, dir: `host${i}`, status: 'ok', reason: null, clock: null})),
+        // a host's name is its directory (diagnose --from DIR requires it); the bundles' hostnames are lab-host0/1
+        hosts: HOST_NAMES.map((_, i) => ({name: `host${i}`, dir: `host${i}`, status: 'ok', reason: null, clock: null})),
         load: load,
-        lab: {modes: {[HOST_NAMES[0]]: s.modes[0], [HOST_NAMES[1]]: s.modes[1]}, how: 'single-host capture run inside each host namespace; host0 ran --load, host1 --during enclosing it'},
+        lab: {modes: {host0: s.modes[0], host1: s.modes[1]}, how: 'single-host capture run inside each host namespace; host0 ran --load, host1 --during enclosing it'},
       }
       fs.writeFileSync(path.join(dir, 'hosts.json'), JSON.stringify(hosts, null, 2) + '\n')
     }
