@@ -447,6 +447,11 @@ function sshClientConfig(): string {
   return lines.join('\n') + '\n'
 }
 
+/** sshd's log of host i (sshd -E), appended to across restarts. */
+export function sshdLog(i: HostIndex): string {
+  return path.join(labPaths().log, `sshd-host${i}.log`)
+}
+
 /** Start host i's sshd (in its netns and UTS namespace) and wait until a real ssh logs in. */
 export async function startSshd(i: HostIndex): Promise<{ms: number}> {
   const t0 = Date.now()
@@ -458,18 +463,20 @@ export async function startSshd(i: HostIndex): Promise<{ms: number}> {
   const test = await labRun([SSHD, '-t', '-f', cfg], {check: false})
   if (test.exitCode !== 0) throw new LabError(`sshd -t -f ${cfg}: ${test.stderr.trim()}`)
   // sshd needs its absolute path (it re-executes itself); -E: its log
-  await launchDaemonWithEnv(`sshd-host${i}`, ['nsenter', `--uts=${p.uts}`, '--', 'ip', 'netns', 'exec', HOST_NAMES[i], SSHD, '-f', cfg, '-E', path.join(p.sshd, 'sshd.log')], {}, p.sshd)
+  // the log goes with the lab's other logs, which outlive `down` ($LAB_DIR/ssh does not)
+  const log = sshdLog(i)
+  await launchDaemonWithEnv(`sshd-host${i}`, ['nsenter', `--uts=${p.uts}`, '--', 'ip', 'netns', 'exec', HOST_NAMES[i], SSHD, '-f', cfg, '-E', log], {}, p.sshd)
   await labWaitFor(`sshd of ${HOST_NAMES[i]}`, () => {
     const pid = labReadPid(spec.pidfile)
     return pid !== null && pidMatches(pid, 'sshd')
-  }, 10_000, () => labTail(path.join(p.sshd, 'sshd.log'), 10))
+  }, 10_000, () => labTail(log, 10))
   let last: RunResult | null = null
   for (let attempt = 0; attempt < 20; attempt++) {
     last = await labSsh(i, ['true'], {timeoutMs: 15_000})
     if (last.exitCode === 0) return {ms: Date.now() - t0}
     await sleep(200)
   }
-  throw new LabError(`ssh to ${HOST_NAMES[i]} failed (exit ${last?.exitCode}): ${last?.stderr.trim()}\n${labTail(path.join(p.sshd, 'sshd.log'), 10)}`)
+  throw new LabError(`ssh to ${HOST_NAMES[i]} failed (exit ${last?.exitCode}): ${last?.stderr.trim()}\n${labTail(log, 10)}`)
 }
 
 /** Stop host i's sshd by its recorded PID, with its per-connection processes (open ssh sessions and masters drop too). */
