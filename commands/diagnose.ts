@@ -4,6 +4,7 @@ import {usageLines} from '../src/usage.js'
 import {diagnoseFrom, diagnoseLive} from '../src/diagnose/service.js'
 import type {Diagnosis} from '../src/diagnose/types.js'
 import {liveFlags, liveRequest, withInterrupt} from '../src/live-flags.js'
+import type {LiveFlagValues} from '../src/live-flags.js'
 import {renderDiagnosis} from '../src/report/human.js'
 import {outputWidth} from '../src/report/layout.js'
 import {renderNagios, renderNagiosError} from '../src/report/nagios.js'
@@ -11,6 +12,13 @@ import {NPD_EXIT, npdExitCode, npdLine, renderNpd} from '../src/report/npd.js'
 import {renderPrometheus} from '../src/report/prometheus.js'
 import {writeTextfileAtomically} from '../src/report/textfile.js'
 import {TOOL} from '../src/version.js'
+import {DoctorError} from '../src/errors.js'
+import {diagnoseHosts, inputsOfCapture, isHostsDir, readBundles, readHosts, saveHosts} from '../src/remote/diagnose.js'
+import type {MultiDiagnosis} from '../src/remote/diagnose.js'
+import {hostFlags, hostsRequestOf} from '../src/remote/flags.js'
+import type {HostFlagValues} from '../src/remote/flags.js'
+import {captureHosts} from '../src/remote/hosts.js'
+import {renderMulti} from '../src/remote/report.js'
 
 const FORMATS = ['human', 'nagios', 'npd', 'prometheus'] as const
 type Format = (typeof FORMATS)[number]
@@ -36,7 +44,7 @@ For fleets (README "Fleets"): --format nagios is a Nagios/Icinga check, --format
 
   static override flags = {
     json: jsonFlag('the diagnosis (schema dpdk-doctor/diagnosis@1)'),
-    from: Flags.string({description: 'Diagnose a saved capture bundle or a sosreport (directory or .tar.xz/.tar.gz) instead of this host.', exclusive: ['load', 'during', 'save', 'netns', 'ovs-rundir']}),
+    from: Flags.string({description: 'Diagnose a saved capture bundle or a sosreport (directory or .tar.xz/.tar.gz) instead of this host; a --save directory of several hosts (hosts.json), or --from twice for two hosts.', exclusive: ['load', 'during', 'save', 'netns', 'ovs-rundir', 'host'], multiple: true}),
     save: Flags.directory({description: 'Also save the capture bundle to this directory.'}),
     format: Flags.string({
       description: 'Output: human (default), nagios (Nagios/Icinga check result), npd (node-problem-detector plugin), prometheus (text exposition).',
@@ -46,6 +54,7 @@ For fleets (README "Fleets"): --format nagios is a Nagios/Icinga check, --format
     }),
     'prometheus-textfile': Flags.file({description: 'Also write the result as Prometheus metrics to this file, atomically (for node_exporter --collector.textfile.directory; name it *.prom).'}),
     ...liveFlags,
+    ...hostFlags,
   }
 
   static override usage = usageLines('diagnose', Diagnose.flags, {mode: 'from'})
@@ -58,11 +67,19 @@ For fleets (README "Fleets"): --format nagios is a Nagios/Icinga check, --format
     return (FORMATS as readonly string[]).includes(v ?? '') ? (v as Format) : 'human'
   }
 
-  async run(): Promise<Diagnosis> {
+  async run(): Promise<Diagnosis | MultiDiagnosis> {
     const startedAt = performance.now()
     const {flags} = await this.parse(Diagnose)
-    const diagnosis = flags.from
-      ? await diagnoseFrom(flags.from)
+    const from = flags.from ?? []
+    if (flags.host?.length || from.length > 1 || (from.length === 1 && isHostsDir(from[0]!))) {
+      const multi = await this.multiHost(flags, from)
+      process.exitCode = multi.exitCode
+      if (this.jsonEnabled()) return multi
+      this.log(renderMulti(multi, this.style(flags['no-color']), {verbose: flags.verbose, width: outputWidth()}))
+      return multi
+    }
+    const diagnosis = from.length === 1
+      ? await diagnoseFrom(from[0]!)
       : await withInterrupt((signal) =>
           diagnoseLive({...liveRequest(flags), save: flags.save ?? null, signal, progress: this.progress()}).finally(() => this.endProgress()),
         )
@@ -78,6 +95,17 @@ For fleets (README "Fleets"): --format nagios is a Nagios/Icinga check, --format
     } else if (format === 'prometheus') process.stdout.write(renderPrometheus(diagnosis, run))
     else this.log(renderDiagnosis(diagnosis, this.style(flags['no-color']), {verbose: flags.verbose, width: outputWidth()}))
     return diagnosis
+  }
+
+  /** --host (over ssh) or --from of several hosts: each judged, the cross-host rules, one exit code. */
+  private async multiHost(flags: LiveFlagValues & HostFlagValues & {format: string; 'prometheus-textfile'?: string; save?: string}, from: string[]): Promise<MultiDiagnosis> {
+    if ((flags.format as Format) !== 'human' || flags['prometheus-textfile']) throw new DoctorError('E_USAGE', 'several hosts give the human report or --json only (no --format, no --prometheus-textfile)')
+    if (from.length > 0) return diagnoseHosts(from.length === 1 ? await readHosts(from[0]!) : await readBundles(from))
+    const capture = await withInterrupt((signal) =>
+      captureHosts(hostsRequestOf(flags, {signal, progress: this.progress()})).finally(() => this.endProgress()),
+    )
+    if (flags.save) saveHosts(flags.save, capture)
+    return diagnoseHosts(inputsOfCapture(capture, flags.save ?? null))
   }
 
   // A check result must be one on stdout even when the run failed: UNKNOWN in each engine's terms.

@@ -10,6 +10,9 @@ import {assertChangeId} from '../src/fix/state-files.js'
 import type {ApplyResult, ConfirmResult, FixPlan, RollbackResult} from '../src/fix/types.js'
 import {parseDuration, splitCommand} from '../src/util/argv.js'
 import {assertIfname} from '../src/util/names.js'
+import {hostFlags, sshSettingsOf} from '../src/remote/flags.js'
+import type {HostFlagValues} from '../src/remote/flags.js'
+import {captureHosts} from '../src/remote/hosts.js'
 
 export default class Fix extends DoctorCommand {
   static override summary = 'Plan the pure-L2 fix, apply it safely, confirm it, or roll it back.'
@@ -59,12 +62,17 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
     'setup-script': Flags.file({description: 'A setup script of yours that adds the addresses at boot: show the edit.', exists: true}),
     'only-device': Flags.string({description: 'Only plan steps on this interface (repeatable), e.g. ovsbr0.', multiple: true}),
     netns: Flags.string({description: 'Plan and apply in this network namespace (ip -n NS).', env: 'DPDK_DOCTOR_NETNS'}),
+    host: Flags.string({description: 'Plan for this host over ssh (docs/multi-host.md; plan only for now: --apply runs on this machine).', exclusive: ['from', 'apply', 'confirm', 'rollback']}),
+    'ssh-config': hostFlags['ssh-config'],
+    'ssh-option': hostFlags['ssh-option'],
+    'accept-new-host-keys': hostFlags['accept-new-host-keys'],
     'ovs-rundir': Flags.directory({description: 'OVS run directory with the db.sock and control sockets.', env: 'OVS_RUNDIR'}),
   }
 
   static override usage = usageLines('fix', Fix.flags, {
     lines: [
       {lead: '', flags: ['netns', 'ovs-rundir', 'plan-out', 'vm-subnet', 'vm-address', 'guest-config-dir', 'setup-script', 'only-device']},
+      {lead: '--host <value>', flags: ['ssh-config', 'ssh-option', 'accept-new-host-keys', 'ovs-rundir', 'plan-out', 'vm-subnet', 'vm-address', 'guest-config-dir', 'only-device']},
       {lead: '--from <value>', flags: ['plan-out', 'vm-subnet', 'vm-address', 'guest-config-dir', 'setup-script', 'only-device']},
       {lead: '--apply', flags: ['plan', 'yes', 'force', 'no-revert-timer', 'confirm-timeout', 'allow-irreversible', 'persist', 'force-unlock', 'load', 'load-after', 'load-timeout', 'interval', 'netns', 'ovs-rundir', 'plan-out', 'vm-subnet', 'vm-address', 'guest-config-dir', 'setup-script', 'only-device']},
       {lead: '--confirm ID', flags: ['load', 'load-timeout', 'interval']},
@@ -118,7 +126,8 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
         return result
       }
       if (args.id) throw new DoctorError('E_USAGE', `unexpected argument ${args.id}: an id goes with --rollback (or --confirm ID)`)
-      const {plan} = await makePlan({...common, from: flags.from ?? null})
+      const capture = flags.host ? await this.hostCapture(flags.host, {...flags, host: [flags.host]}) : null
+      const {plan} = await makePlan({...common, from: flags.from ?? null, capture})
       this.endProgress()
       print(renderPlan(plan, style, process.stdout.columns ?? 120))
       process.exitCode = planExitCode(plan)
@@ -126,5 +135,16 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
     } finally {
       this.endProgress()
     }
+  }
+
+  /** fix --host X: the host's capture over ssh (one snapshot); a host that failed is the error. */
+  private async hostCapture(name: string, flags: HostFlagValues & {'ovs-rundir'?: string; netns?: string}) {
+    const c = await captureHosts({
+      hosts: [name], ssh: sshSettingsOf(flags), hostOvsRundirs: {}, ovsRundir: flags['ovs-rundir'] ?? null, netns: flags.netns ?? null,
+      load: null, loadHost: null, duringMs: null, intervalMs: 1000, loadTimeoutMs: 60_000, progress: this.progress(),
+    })
+    const h = c.hosts[0]!
+    if (!h.capture || h.status !== 'ok') throw new DoctorError('E_HOST', `${name}: ${h.status}${h.failure ? ` (${h.failure.reason})` : ''}`, {suggestions: h.failure?.fix ? [h.failure.fix] : []})
+    return h.capture
   }
 }

@@ -4,7 +4,8 @@
  * flags. Same code, same output, same exit codes as through oclif; anything else goes to oclif.
  * DPDK_DOCTOR_NO_FAST_PATH=1 turns it off (tests compare both paths).
  */
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {errorDocument, errorText, exitOf} from './errors.js'
 import {VERSION_PLACEHOLDER} from './tools/help-placeholder.js'
 import {outputWidth} from './report/layout.js'
@@ -94,7 +95,8 @@ export async function tryFastPath(argv: string[]): Promise<boolean> {
     return true
   }
   const args = parseDiagnoseFrom(argv)
-  if (!args) return false
+  // A --save directory of several hosts (hosts.json) is the multi-host report: the full command.
+  if (!args || existsSync(join(args.from, 'hosts.json'))) return false
   const [{diagnoseFrom}, {renderDiagnosis}, {colorWanted, makeStyle}] = await Promise.all([
     import('./diagnose/service.js'),
     import('./report/human.js'),

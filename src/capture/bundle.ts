@@ -9,6 +9,7 @@ import {DoctorError} from '../errors.js'
 import {isSosReportDir, readSosReport} from './sos.js'
 import {CAPTURE_FORMAT, CAPTURE_VERSION, SOURCE_STATUSES, SOURCE_VIAS} from './types.js'
 import {BundleReader} from './bundle-reader.js'
+import type {RemoteHostInfo} from './types.js'
 import type {BundleRefusal, Capture, CaptureManifest, HostInfo, LoadRecord, Sample, SourceRecord, SourceResult} from './types.js'
 
 const SAMPLE_NAME = /^(before|after|during(-[0-9]+)?)$/
@@ -135,7 +136,19 @@ function readSample(reader: BundleReader, dir: string, name: string, takenAt: st
 
 function hostOf(raw: unknown): HostInfo {
   const h = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>
-  return {hostname: str(h.hostname), machineId: str(h.machineId), kernel: str(h.kernel), netns: str(h.netns), ovsRundir: str(h.ovsRundir)}
+  const info: HostInfo = {hostname: str(h.hostname), machineId: str(h.machineId), kernel: str(h.kernel), netns: str(h.netns), ovsRundir: str(h.ovsRundir)}
+  const remote = remoteOf(h.remote)
+  return remote ? {...info, remote} : info
+}
+
+/** host.remote (a capture taken over ssh); anything not of its shape is dropped. */
+function remoteOf(raw: unknown): RemoteHostInfo | null {
+  if (!raw || typeof raw !== 'object') return null
+  const r = raw as Record<string, unknown>
+  const destination = str(r.destination)
+  if (destination === null) return null
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+  return {destination, user: str(r.user), sudo: r.sudo === true, clockOffsetMs: num(r.clockOffsetMs), rttMs: num(r.rttMs)}
 }
 
 function loadOf(dir: string, raw: unknown): LoadRecord | null {

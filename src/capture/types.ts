@@ -64,6 +64,17 @@ export interface HostInfo {
   netns: string | null
   /** OVS run directory the OVS tools were pointed at (--ovs-rundir / OVS_RUNDIR), null for the default. */
   ovsRundir: string | null
+  /** Collected over ssh (diagnose --host): the destination, the remote user, the clock estimate. */
+  remote?: RemoteHostInfo
+}
+
+export interface RemoteHostInfo {
+  destination: string
+  user: string | null
+  sudo: boolean
+  /** The host's clock minus this machine's, in ms, from the ssh round trip; null when not measured. */
+  clockOffsetMs: number | null
+  rttMs: number | null
 }
 
 export interface LoadRecord {

@@ -13,6 +13,7 @@ import type {Runner} from '../exec/runner.js'
 import {parseBridges} from '../parsers/ovsdb.js'
 import {parseSysfsNet} from '../parsers/sysfs.js'
 import {isValidIfname} from '../util/names.js'
+import {localReaderText, remoteReaderArgv} from '../remote/readers.js'
 import {netnsReaderArgv, readInProcess} from './readers.js'
 import {bridgeSources, ethtoolSource, isOfctlSource, OVS_TOOL_TIMEOUT_S, STATIC_SOURCES} from './sources.js'
 import type {CollectTarget, SourceSpec} from './sources.js'
@@ -27,10 +28,17 @@ export interface CollectOptions {
   unixctl?: UnixctlClient
   /** Sources read another way (watch's resident netns reader), by id. */
   providers?: Readonly<Record<string, (signal?: AbortSignal) => Promise<SourceResult>>>
+  /** Runs every source another way (a remote host's resident reader), given the argv it would run. */
+  execute?: (spec: SourceSpec, argv: string[] | null, signal?: AbortSignal) => Promise<SourceResult>
 }
 
 /** The argv a spec runs with on this target (kernel-side sources inside --netns). */
 export function argvFor(spec: SourceSpec, target: CollectTarget): string[] | null {
+  if (target.remote && !spec.argv && spec.reader) {
+    // No node on the remote: /proc files through cat, /sys and /proc/sys through a fixed sh reader.
+    const argv = spec.reader === 'file' ? ['cat', spec.path ?? ''] : remoteReaderArgv(spec.reader)
+    return target.netns ? ['ip', 'netns', 'exec', target.netns, ...argv] : argv
+  }
   if (spec.argv) {
     if (spec.side !== 'kernel' || !target.netns) return spec.argv
     // ip switches namespace itself (-n); `ip netns exec` would also remount /sys for every call.
@@ -76,6 +84,7 @@ async function runOverUnixctl(spec: SourceSpec, request: {method: string; params
 export async function runSource(spec: SourceSpec, opts: CollectOptions): Promise<SourceResult> {
   const provider = opts.providers?.[spec.id]
   if (provider) return provider(opts.signal)
+  if (opts.execute) return opts.execute(spec, argvFor(spec, opts.target), opts.signal)
   if (spec.unixctl && opts.unixctl) {
     const result = await runOverUnixctl(spec, spec.unixctl, opts.unixctl, opts.signal)
     if (result) return result
@@ -89,6 +98,7 @@ export async function runSource(spec: SourceSpec, opts: CollectOptions): Promise
       signal: opts.signal,
     })
     const {status, reason} = statusOf(result)
+    const remoteReading = opts.target.remote && spec.reader && spec.reader !== 'file' && status === 'ok'
     return {
       id: spec.id,
       argv,
@@ -97,7 +107,7 @@ export async function runSource(spec: SourceSpec, opts: CollectOptions): Promise
       durationMs: result.durationMs,
       startedAt: result.startedAt,
       ...(reason ? {reason} : {}),
-      stdout: result.stdout,
+      stdout: remoteReading ? localReaderText(spec.reader!, result.stdout) : result.stdout,
       stderr: result.stderr,
     }
   }
@@ -122,6 +132,7 @@ export function ovsRundirOf(target: CollectTarget): string {
 
 /** Bridges ovs-vswitchd serves, from its management sockets (<rundir>/<bridge>.mgmt). */
 export function bridgesInRundir(target: CollectTarget): string[] {
+  if (target.remote) return [] // the run dir is on the other host: OVSDB names the bridges
   let entries: string[]
   try {
     entries = readdirSync(ovsRundirOf(target))

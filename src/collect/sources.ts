@@ -10,6 +10,8 @@ export interface CollectTarget {
   netns: string | null
   /** Point the OVS tools at this run directory (OVS_RUNDIR). */
   ovsRundir: string | null
+  /** The runner runs on another host (ssh): in-process readers become remote commands there. */
+  remote?: boolean
 }
 
 export type SourceSide = 'kernel' | 'ovs' | 'proc'

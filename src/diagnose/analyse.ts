@@ -59,7 +59,8 @@ function lifetimeCounters(state: HostState): NonNullable<Diagnosis['input']['sos
   return [...ovs, ...kernel]
 }
 
-export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
+/** A capture's host model: every sample's state, the before state, the load window, the latest state. */
+export function captureModel(capture: Capture): {states: HostState[]; before: HostState; window: LoadWindow | null; state: HostState; load: LoadWindow['load']; loadParseError: string | null; loadResult: LoadResult | null} {
   const host = capture.manifest.host
   // Live samples hold only counters: joined to the ports through the first (full) sample.
   const first = capture.samples[0]!
@@ -79,6 +80,12 @@ export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
   let window: LoadWindow | null = null
   if (duringStates.length > 0) window = buildWindow([before, ...duringStates], load)
   const state = window ? window.during : before
+  return {states, before, window, state, load, loadParseError, loadResult}
+}
+
+export function analyse(capture: Capture, opts: AnalyseOptions): Diagnosis {
+  const host = capture.manifest.host
+  const {before, window, state, load, loadParseError, loadResult} = captureModel(capture)
 
   const rules = opts.rules ?? RULES
   const sos = capture.origin?.kind === 'sosreport' ? capture.origin : null

@@ -16,6 +16,8 @@ export interface RunRequest {
   signal?: AbortSignal
   /** Called with stdout as it arrives (watch reads iperf3's per-interval lines); stdout is still returned whole. */
   onStdout?: (chunk: string) => void
+  /** Called with stdout's raw bytes as they arrive (a framed reader counts bytes, not characters). */
+  onStdoutBytes?: (chunk: Buffer) => void
   /** The command's stdin (a resident reader's requests); none when absent. */
   stdin?: Readable
   /** Keep no copy of stdout (a long-lived command read through onStdout). */
@@ -118,6 +120,11 @@ export class HostRunner implements Runner {
       const onStdout = request.onStdout
       const decoder = new StringDecoder('utf8')
       child.stdout?.on('data', (data: Buffer | string) => onStdout(typeof data === 'string' ? data : decoder.write(data)))
+    }
+
+    if (request.onStdoutBytes) {
+      const onBytes = request.onStdoutBytes
+      child.stdout?.on('data', (data: Buffer | string) => onBytes(typeof data === 'string' ? Buffer.from(data) : data))
     }
 
     let timedOut = false

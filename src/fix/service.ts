@@ -52,6 +52,8 @@ export interface PlanRequest {
   progress?: (line: string) => void
   /** The rules to run (tests); default: the registry. */
   rules?: readonly Rule[]
+  /** A capture already taken (fix --host: over ssh); planned as a bundle is (this machine's session and files are not that host's). */
+  capture?: Capture | null
 }
 
 export function loadFigures(d: Diagnosis): LoadFigures {
@@ -73,7 +75,10 @@ export async function makePlan(req: PlanRequest): Promise<{plan: FixPlan; diagno
   const runner = new ReadOnlyRunner(req.runner ?? new HostRunner(), req.load ?? null)
   const env = req.env ?? process.env
   let capture: Capture
-  if (req.from) {
+  const offline = Boolean(req.from) || Boolean(req.capture)
+  if (req.capture) {
+    capture = req.capture
+  } else if (req.from) {
     capture = await readCaptureFrom(req.from)
   } else {
     capture = await captureHost({
@@ -85,7 +90,7 @@ export async function makePlan(req: PlanRequest): Promise<{plan: FixPlan; diagno
   const {sample, ip} = ipStateOf(capture)
   const host = capture.manifest.host
   const state = buildHostState(sample, host)
-  const protectedSet = req.from ? bundleProtectedSet(ip) : await computeProtectedSet({runner, netns: host.netns, state: ip, env})
+  const protectedSet = offline ? bundleProtectedSet(ip) : await computeProtectedSet({runner, netns: host.netns, state: ip, env})
   const plan = buildPlan({
     diagnosis, state, ip, protectedSet, guest: req.guest, onlyDevices: req.onlyDevices,
     host: {hostname: host.hostname, machineId: host.machineId, netns: host.netns, ovsRundir: host.ovsRundir},
@@ -94,7 +99,7 @@ export async function makePlan(req: PlanRequest): Promise<{plan: FixPlan; diagno
   const removals: Record<string, string[]> = {}
   for (const s of plan.steps) if (s.target.kind === 'address') (removals[s.target.dev] ??= []).push(`${s.target.addr.local}/${s.target.addr.prefixlen}`)
   // The config files of a bundle's host are not on this machine; a named setup script is.
-  plan.persistence = findPersistence({root: req.from ? '/nonexistent-bundle-root' : req.configRoot, removals, setupScript: req.setupScript})
+  plan.persistence = findPersistence({root: offline ? '/nonexistent-bundle-root' : req.configRoot, removals, setupScript: req.setupScript})
   if (req.planOut) writeDurably(req.planOut, JSON.stringify(plan, null, 2) + '\n')
   return {plan, diagnosis}
 }

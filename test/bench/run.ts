@@ -11,6 +11,7 @@ import {benchWatchCpu} from './watch-cpu.js'
 import {benchLiveCollect} from './live-collect.js'
 import {benchSosVsCapture} from './sos-vs-capture.js'
 import {benchStartup} from './startup.js'
+import {benchTwoHosts} from './two-hosts.js'
 import {median, round, spread} from './stats.js'
 
 const ROOT = new URL('../..', import.meta.url).pathname
@@ -71,6 +72,8 @@ async function main() {
   const watchCpu = await benchWatchCpu(ROOT, {seconds: 60, host: 'stubs'})
   console.log('extra: capture vs sos report -o openvswitch,networking on the lab (skips without the lab)...\n')
   const sos = await benchSosVsCapture(ROOT)
+  console.log('extra: two-host collection over real ssh vs the slower host alone (sshd in a namespace of our own)...\n')
+  const twoHosts = [await benchTwoHosts({duringMs: null}), await benchTwoHosts({duringMs: 3000})]
 
   const lines = [
     row(['measurement', 'median', 'p90', 'min-max', 'ratio', 'target', 'result']),
@@ -119,6 +122,11 @@ async function main() {
     'skipped' in sos
       ? row(['capture vs sos report (lab)', '', '', '', '', `>= 10x`, `skipped: ${sos.skipped}`])
       : row([`capture vs sos report -o openvswitch,networking (lab, ${sos.runs} runs)`, `${sos.captureMedianMs} ms vs ${sos.sosMedianMs} ms`, '', '', `${sos.ratio}x`, `>= ${sos.targetRatio}x`, verdict(sos.pass)]),
+    ...twoHosts.map((t) =>
+      'skipped' in t
+        ? row(['two hosts over ssh', '', '', '', '', '<= 1.3x', `skipped: ${t.skipped}`])
+        : row([`two hosts over ssh, ${t.mode}`, `${t.bothMs.median} ms`, `${t.bothMs.p90} ms`, `${t.bothMs.min}-${t.bothMs.max} ms`, `${t.ratio}x slower alone (${Math.max(...Object.values(t.aloneMs).map((a) => a.median))} ms)`, `<= ${t.targetRatio}x`, verdict(t.pass)]),
+    ),
   ]
   console.log(lines.join('\n'))
   console.log(`\nlarge host memory (MB): ${JSON.stringify(large.memoryMB)}`)
@@ -130,6 +138,7 @@ async function main() {
     liveCollect: live,
     watchCpu,
     sosVsCapture: sos,
+    twoHosts,
   }
   const file = join(ROOT, 'test/bench/results.json')
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)

@@ -53,6 +53,9 @@ export const LAB_PACKAGES = [
   'sosreport', 'util-linux',
   // LAB_VM=qemu: the real guest (QEMU, and busybox for its initramfs; the kernel is fetched, not installed)
   'qemu-system-x86', 'busybox-static',
+  // The two-host lab's sshd in each host namespace (test/lab/two-host.ts) and the ssh transport's
+  // engine tests (test/engines/ssh-*.test.ts): a real sshd, ssh, and sudo -n.
+  'openssh-server', 'openssh-client', 'sudo',
 ]
 
 // ---------------------------------------------------------------------------------------------
@@ -550,6 +553,7 @@ async function hasLabTraces(): Promise<string[]> {
   if (isHugeMounted()) traces.push('hugetlbfs mount')
   if (readState().hugepagesPrev !== undefined) traces.push('raised nr_hugepages')
   for (const d of DPDK_RUNTIME_DIRS) if (hasFile(d)) traces.push(d)
+  traces.push(...(await extrasTraces()))
   return traces
 }
 
@@ -928,6 +932,9 @@ export async function down(): Promise<DownResult> {
   const result: DownResult = {killed: [], namespacesDeleted: [], ms: 0}
   const problems: string[] = []
 
+  // 0. what an extension of the lab recorded (the two-host lab's second host, sshd, lab-ops)
+  await downExtras(result, problems)
+
   // 1. processes: only recorded PIDs whose comm still matches
   const targets = labProcesses().filter((pr) => pr.alive)
   for (const pr of targets) {
@@ -1212,3 +1219,157 @@ export async function restartVswitchd(): Promise<{ms: number; guestBootMs: numbe
   say(`ovs-vswitchd restarted in ${ms} ms${guestBootMs === null ? '' : `, the guest booted again in ${(guestBootMs / 1000).toFixed(1)} s`}`)
   return {ms, guestBootMs}
 }
+// extras: what an extension of the lab (test/lab/two-host.ts) started or made, recorded in
+// $LAB_DIR/extras.json so that down() (from any process, even one that never loaded the
+// extension) stops and removes it first: processes by pidfile + /proc/PID/comm, namespaces,
+// mounts, paths.
+
+export interface LabExtraProcess {
+  name: string
+  pidfile: string
+  comm: string
+  /** Also end the process's descendants with the same comm (sshd's per-connection processes). */
+  tree?: boolean
+}
+export interface LabExtras {
+  processes: LabExtraProcess[]
+  namespaces: string[]
+  /** Mount points to unmount (a second hugetlbfs, persistent UTS namespaces). */
+  mounts: string[]
+  /** Files and directories to remove last (DPDK runtime dirs, /etc/netns/<ns>, a /run/sshd the lab made). */
+  paths: string[]
+}
+
+const extrasFile = () => path.join(labPaths().dir, 'extras.json')
+
+export function readLabExtras(): LabExtras {
+  try {
+    const j = JSON.parse(fs.readFileSync(extrasFile(), 'utf8')) as Partial<LabExtras>
+    return {processes: j.processes ?? [], namespaces: j.namespaces ?? [], mounts: j.mounts ?? [], paths: j.paths ?? []}
+  } catch {
+    return {processes: [], namespaces: [], mounts: [], paths: []}
+  }
+}
+
+/** Add to what down() must undo (written before the thing is made, so a crash leaves it recorded). */
+export function recordLabExtras(add: Partial<LabExtras>): void {
+  const e = readLabExtras()
+  const union = <T>(a: T[], b: T[] | undefined, key: (x: T) => string) => {
+    const seen = new Set(a.map(key))
+    return [...a, ...(b ?? []).filter((x) => !seen.has(key(x)))]
+  }
+  const next: LabExtras = {
+    processes: union(e.processes, add.processes, (x) => x.pidfile),
+    namespaces: union(e.namespaces, add.namespaces, String),
+    mounts: union(e.mounts, add.mounts, String),
+    paths: union(e.paths, add.paths, String),
+  }
+  fs.mkdirSync(labPaths().dir, {recursive: true})
+  fs.writeFileSync(extrasFile(), JSON.stringify(next, null, 2) + '\n')
+}
+
+function isMountPoint(target: string): boolean {
+  try {
+    return fs.readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === target)
+  } catch {
+    return false
+  }
+}
+
+/** Live descendants of pid whose comm is `comm` (read-only scan of /proc). */
+export function descendantsWithComm(pid: number, comm: string): number[] {
+  const parent = new Map<number, number>()
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8')
+      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out: number[] = []
+  const walk = (p: number) => {
+    for (const [child, pp] of parent) {
+      if (pp === p && pidMatches(child, comm)) {
+        out.push(child)
+        walk(child)
+      }
+    }
+  }
+  walk(pid)
+  return out
+}
+
+/** Stop recorded extra processes (and, with tree, their same-comm descendants): SIGTERM, SIGKILL after 5 s. */
+export async function stopExtraProcesses(procs: readonly LabExtraProcess[], killed?: DownResult['killed']): Promise<string[]> {
+  const targets: Array<{name: string; pid: number; comm: string}> = []
+  for (const pr of procs) {
+    const pid = readPid(pr.pidfile)
+    if (pid === null || !pidMatches(pid, pr.comm)) continue
+    const kids = pr.tree ? descendantsWithComm(pid, pr.comm) : []
+    targets.push({name: pr.name, pid, comm: pr.comm}, ...kids.map((k) => ({name: `${pr.name} child`, pid: k, comm: pr.comm})))
+  }
+  for (const t of targets) {
+    try {
+      process.kill(t.pid, 'SIGTERM')
+      killed?.push({name: t.name, pid: t.pid, signal: 'SIGTERM'})
+    } catch {
+      /* gone */
+    }
+  }
+  const alive = () => targets.filter((t) => pidMatches(t.pid, t.comm))
+  const deadline = Date.now() + 5_000
+  while (alive().length > 0 && Date.now() < deadline) await sleep(50)
+  for (const t of alive()) {
+    try {
+      process.kill(t.pid, 'SIGKILL')
+      killed?.push({name: t.name, pid: t.pid, signal: 'SIGKILL'})
+    } catch {
+      /* gone */
+    }
+  }
+  const deadline2 = Date.now() + 3_000
+  while (alive().length > 0 && Date.now() < deadline2) await sleep(50)
+  for (const pr of procs) fs.rmSync(pr.pidfile, {force: true})
+  return alive().map((t) => `${t.name} pid ${t.pid} survived SIGKILL`)
+}
+
+async function downExtras(result: DownResult, problems: string[]): Promise<void> {
+  const e = readLabExtras()
+  if (e.processes.length + e.namespaces.length + e.mounts.length + e.paths.length === 0) return
+  problems.push(...(await stopExtraProcesses(e.processes, result.killed)))
+  const ns = await existingNamespaces()
+  for (const n of e.namespaces) {
+    if (!ns.has(n)) continue
+    const r = await run(['ip', 'netns', 'del', n], {check: false, timeoutMs: 10_000})
+    if (r.exitCode === 0) result.namespacesDeleted.push(n)
+    else problems.push(`ip netns del ${n}: ${r.stderr.trim()}`)
+  }
+  for (const m of e.mounts) {
+    for (let i = 0; i < 20 && isMountPoint(m); i++) {
+      await run(['umount', m], {check: false, timeoutMs: 10_000})
+      if (isMountPoint(m)) await sleep(100)
+    }
+    if (isMountPoint(m)) problems.push(`umount ${m} failed`)
+  }
+  for (const f of e.paths) fs.rmSync(f, {recursive: true, force: true})
+  if (problems.length === 0) fs.rmSync(extrasFile(), {force: true})
+}
+
+async function extrasTraces(): Promise<string[]> {
+  const e = readLabExtras()
+  const traces: string[] = []
+  const ns = await existingNamespaces()
+  for (const n of e.namespaces) if (ns.has(n)) traces.push(`namespace ${n}`)
+  for (const pr of e.processes) {
+    const pid = readPid(pr.pidfile)
+    if (pid !== null && pidMatches(pid, pr.comm)) traces.push(`${pr.name} pid ${pid}`)
+  }
+  for (const m of e.mounts) if (isMountPoint(m)) traces.push(`mount ${m}`)
+  return traces
+}
+
+// Primitives the two-host lab (test/lab/two-host.ts) builds on.
+export {run as labRun, waitFor as labWaitFor, readPid as labReadPid, tail as labTail, existingNamespaces as labNamespacesPresent, readState as readLabState}
+export type {RunOpts as LabRunOpts}

@@ -1,0 +1,182 @@
+/**
+ * A real OpenSSH server for the ssh transport tests: Debian's sshd in a network namespace of our
+ * own (ddssh-<pid>-<n>, loopback only, deleted in stop()), with a host key and a client key made
+ * in a temp dir, and an ssh config file naming it. Never the root namespace's links or addresses.
+ */
+import {execFileSync, spawn} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+let counter = 0
+
+export interface SshServer {
+  netns: string
+  dir: string
+  port: number
+  /** ssh config with Host dd-remote (root), dd-user (the throwaway user when made) and dd-unknown (empty known_hosts). */
+  config: string
+  /** The known_hosts file holding the server's key. */
+  knownHosts: string
+  /** Control socket dir for the CLI (DPDK_DOCTOR_SSH_CONTROL_DIR), private. */
+  controlDir: string
+  /** argv prefix that runs a command inside the namespace. */
+  inNs: (argv: string[]) => string[]
+  start(): Promise<void>
+  stop(): Promise<void>
+  destroy(): Promise<void>
+}
+
+function sh(argv: string[], opts: {input?: string} = {}): string {
+  return execFileSync(argv[0]!, argv.slice(1), {encoding: 'utf8', input: opts.input, stdio: ['pipe', 'pipe', 'pipe']})
+}
+
+export async function makeSshServer(opts: {user?: string; ports?: number[]} = {}): Promise<SshServer> {
+  const netns = `ddssh-${process.pid}-${counter++}`
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddssh-'))
+  fs.chmodSync(dir, 0o755)
+  const port = 2222
+  sh(['ip', 'netns', 'add', netns])
+  sh(['ip', '-n', netns, 'link', 'set', 'lo', 'up'])
+  // sshd's privilege separation directory (Debian's unit makes it at start).
+  fs.mkdirSync('/run/sshd', {recursive: true, mode: 0o755})
+  sh(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')])
+  sh(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'client_key')])
+  const keys = path.join(dir, 'authorized')
+  fs.mkdirSync(keys, {mode: 0o755})
+  const pub = fs.readFileSync(path.join(dir, 'client_key.pub'), 'utf8')
+  fs.writeFileSync(path.join(keys, 'root'), pub, {mode: 0o644})
+  if (opts.user) fs.writeFileSync(path.join(keys, opts.user), pub, {mode: 0o644})
+  const hostPub = fs.readFileSync(path.join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ')
+  const knownHosts = path.join(dir, 'known_hosts')
+  fs.writeFileSync(knownHosts, [port, ...(opts.ports ?? [])].map((p) => `[127.0.0.1]:${p} ${hostPub}\n`).join(''))
+  fs.writeFileSync(path.join(dir, 'known_hosts_empty'), '')
+  fs.writeFileSync(
+    path.join(dir, 'sshd_config'),
+    [
+      ...[port, ...(opts.ports ?? [])].map((p) => `Port ${p}`),
+      'ListenAddress 127.0.0.1',
+      `HostKey ${path.join(dir, 'host_key')}`,
+      `AuthorizedKeysFile ${keys}/%u`,
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  )
+  const common = [
+    `  HostName 127.0.0.1`,
+    `  Port ${port}`,
+    `  IdentityFile ${path.join(dir, 'client_key')}`,
+    `  IdentitiesOnly yes`,
+    `  GlobalKnownHostsFile /dev/null`,
+    `  LogLevel ERROR`,
+  ]
+  const config = path.join(dir, 'ssh_config')
+  fs.writeFileSync(
+    config,
+    [
+      'Host dd-remote',
+      '  User root',
+      `  UserKnownHostsFile ${knownHosts}`,
+      ...common,
+      // The same server on its other ports: another host as far as ssh (and its %C) goes.
+      ...(opts.ports ?? []).flatMap((p, i) => [`Host dd-remote${i + 2}`, '  User root', `  UserKnownHostsFile ${knownHosts}`, ...common.map((l) => (l.startsWith('  Port') ? `  Port ${p}` : l))]),
+      'Host dd-unknown',
+      '  User root',
+      `  UserKnownHostsFile ${path.join(dir, 'known_hosts_empty')}`,
+      ...common,
+      ...(opts.user ? ['Host dd-user', `  User ${opts.user}`, `  UserKnownHostsFile ${knownHosts}`, ...common] : []),
+      'Host dd-down',
+      '  User root',
+      '  HostName 127.0.0.1',
+      '  Port 2299',
+      `  UserKnownHostsFile ${knownHosts}`,
+      '',
+    ].join('\n'),
+  )
+  const controlDir = path.join(dir, 'control')
+  fs.mkdirSync(controlDir, {mode: 0o700})
+  let child: ChildProcess | null = null
+  const inNs = (argv: string[]) => ['ip', 'netns', 'exec', netns, ...argv]
+  const server: SshServer = {
+    netns,
+    dir,
+    port,
+    config,
+    knownHosts,
+    controlDir,
+    inNs,
+    async start() {
+      // In a mount namespace of its own with an empty /root/.bashrc: bash reads it for every ssh
+      // session, and this machine's (pyenv init) takes 1.4 s; the sessions are what is tested.
+      fs.writeFileSync(path.join(dir, 'empty-bashrc'), '')
+      const bashrc = fs.existsSync('/root/.bashrc') ? `mount --bind ${path.join(dir, 'empty-bashrc')} /root/.bashrc && ` : ''
+      const argv = inNs(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `${bashrc}exec /usr/sbin/sshd -D -e -f ${path.join(dir, 'sshd_config')}`])
+      child = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', 'ignore', 'pipe']})
+      let err = ''
+      child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+      // Ready when the port accepts: ssh-keyscan inside the namespace answers.
+      for (let i = 0; i < 100; i++) {
+        try {
+          sh(inNs(['ssh-keyscan', '-T', '1', '-p', String(port), '127.0.0.1']))
+          return
+        } catch {
+          if (child.exitCode !== null) throw new Error(`sshd exited: ${err}`)
+          await new Promise((r) => setTimeout(r, 100))
+        }
+      }
+      throw new Error(`sshd did not start: ${err}`)
+    },
+    async stop() {
+      // Control masters first (they outlive the server's listener): every socket under dir.
+      for (const e of fs.readdirSync(dir, {withFileTypes: true, recursive: true})) {
+        if (!e.isSocket()) continue
+        try {
+          sh(inNs(['ssh', '-o', `ControlPath=${path.join(e.parentPath, e.name)}`, '-O', 'exit', 'dd-remote']))
+        } catch {
+          // Already gone.
+        }
+      }
+      if (child && child.exitCode === null) {
+        const exited = new Promise((r) => child!.once('exit', r))
+        child.kill('SIGTERM')
+        await exited
+      }
+      child = null
+    },
+    async destroy() {
+      await server.stop()
+      try {
+        sh(['ip', 'netns', 'del', netns])
+      } catch {
+        // Already gone.
+      }
+      fs.rmSync(dir, {recursive: true, force: true})
+    },
+  }
+  return server
+}
+
+/** A throwaway user with no sudo rights (no password either: sudo -n must refuse, not prompt). */
+export function makeThrowawayUser(): {name: string; remove: () => void} {
+  const name = `ddssh${process.pid % 100000}`
+  sh(['useradd', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', name])
+  // '*': no password, but not a locked account (sshd refuses '!' accounts for keys without PAM).
+  sh(['usermod', '-p', '*', name])
+  return {
+    name,
+    remove: () => {
+      try {
+        sh(['userdel', name])
+      } catch {
+        // Already gone.
+      }
+    },
+  }
+}
