@@ -117,10 +117,12 @@ class HostSession {
 
   private execute(spec: SourceSpec, argv: string[] | null, signal: AbortSignal | undefined, live: boolean): Promise<SourceResult> {
     const reader = this.pick(live)
+    // Over ssh a reading also pays the round trip and the remote's own load: a floor under the local deadline.
+    const timeoutMs = Math.max(spec.timeoutMs, REMOTE_MIN_SOURCE_TIMEOUT_MS)
     const env = spec.side === 'ovs' && this.target.ovsRundir ? {OVS_RUNDIR: this.target.ovsRundir} : undefined
-    if (spec.reader && spec.reader !== 'file' && !this.target.netns) return reader.source(spec.id, {reader: spec.reader as RemoteReaderKind, path: spec.path}, spec.timeoutMs, signal)
-    if (spec.reader === 'file') return reader.source(spec.id, {argv: argv ?? [], path: spec.path}, spec.timeoutMs, signal)
-    return reader.source(spec.id, {argv: argv ?? [], env}, spec.timeoutMs, signal)
+    if (spec.reader && spec.reader !== 'file' && !this.target.netns) return reader.source(spec.id, {reader: spec.reader as RemoteReaderKind, path: spec.path}, timeoutMs, signal)
+    if (spec.reader === 'file') return reader.source(spec.id, {argv: argv ?? [], path: spec.path}, timeoutMs, signal)
+    return reader.source(spec.id, {argv: argv ?? [], env}, timeoutMs, signal)
   }
 
   close(): void {
@@ -162,6 +164,8 @@ export function snapshotStatus(sample: Sample): {status: HostStatus; reason: str
 }
 
 /** Sessions per host for a snapshot (~25 sources). */
+/** The least time a remote reading gets (a 2-core host under load took 6 s for `ip -s -d link` over ssh). */
+const REMOTE_MIN_SOURCE_TIMEOUT_MS = 20_000
 const SNAPSHOT_SESSIONS = 4
 
 const sleep = (ms: number, signal?: AbortSignal) =>

@@ -19,6 +19,8 @@ interface Answer {
 }
 
 interface Pending {
+  /** The request as written, to send again on a new reader when one before it timed out. */
+  line: string
   resolve: (a: Answer) => void
   reject: (e: Error) => void
   /** Starts the request's deadline: when it reaches the head of the queue (the remote runs one at a time). */
@@ -59,7 +61,9 @@ export class RemoteResidentReader {
       return {...base, status, exitCode: answer.exitCode, durationMs: Date.now() - started, ...(reason ? {reason} : {}), stdout, stderr: answer.stderr}
     } catch (error) {
       const message = (error as Error).message
-      this.close()
+      // A timed-out request has already been dropped and the rest moved to a new reader (see arm);
+      // an interrupted one ends the reader.
+      if (message === 'interrupted') this.close()
       return {...base, status: /no answer/.test(message) ? 'timeout' : message === 'interrupted' ? 'skipped' : 'error', exitCode: null, durationMs: Date.now() - started, reason: message, stdout: '', stderr: ''}
     }
   }
@@ -110,9 +114,15 @@ export class RemoteResidentReader {
           settle()
           reject(e)
         },
-        // A late answer would be taken for the next request's: a timed-out reader is closed (the caller does).
+        // A late answer would be taken for the next request's: the timed-out reader is replaced, and
+        // the requests queued behind it are sent again on the new one (one slow source fails alone).
+        line,
         arm: () => {
-          timer ??= setTimeout(() => entry.reject(new Error(`no answer in ${timeoutMs / 1000} s`)), timeoutMs)
+          timer ??= setTimeout(() => {
+            if (this.pending[0] === entry) this.pending.shift()
+            entry.reject(new Error(`no answer in ${timeoutMs / 1000} s`))
+            this.restart()
+          }, timeoutMs)
         },
       }
       signal?.addEventListener('abort', onAbort, {once: true})
@@ -143,6 +153,22 @@ export class RemoteResidentReader {
       this.pending.shift()?.resolve({exitCode: Number(m[1]), stdout, stderr})
       this.pending[0]?.arm()
     }
+  }
+
+  /** A new reader process for the requests still waiting, in their order; the head's deadline starts anew. */
+  private restart(): void {
+    const waiting = this.pending
+    this.pending = []
+    this.abort?.abort()
+    this.abort = null
+    this.stdin?.end()
+    this.stdin = null
+    this.buffer = Buffer.alloc(0)
+    if (waiting.length === 0) return
+    const stdin = this.start()
+    this.pending = waiting
+    for (const p of waiting) stdin.write(`${p.line}\n`)
+    waiting[0]!.arm()
   }
 
   private failAll(error: Error): void {
