@@ -219,8 +219,11 @@ export async function captureHosts(req: HostsRequest): Promise<HostsCapture> {
       let loadDone = false
       if (req.load) {
         const loadSession = req.loadHost ? sessions.find((s) => s.name === req.loadHost) : null
-        if (loadSession && !loadSession.remote && !loadSession.isLocal) throw new DoctorError('E_LOAD', `the load host ${req.loadHost} is not reachable`)
-        const loadRunner: Runner = loadSession?.remote && loadSession.status !== 'unreachable' ? loadSession.remote : local
+        // Never here instead: a load host that failed is the error (its status says why).
+        if (loadSession && !loadSession.isLocal && (!loadSession.remote || (loadSession.status !== 'ok' && loadSession.status !== 'ovs-down'))) {
+          throw new DoctorError('E_LOAD', `the load host ${req.loadHost} is ${loadSession.status}${loadSession.failure ? ` (${loadSession.failure.reason})` : ''}: the load was not run`)
+        }
+        const loadRunner: Runner = loadSession?.remote ?? local
         progress(`starting the load${req.loadHost ? ` on ${req.loadHost}` : ''}: ${req.load.join(' ')}`)
         loadRun = loadRunner.run({argv: req.load, timeoutMs: req.loadTimeoutMs, signal: req.signal})
         void loadRun.finally(() => {
