@@ -58,7 +58,7 @@ export interface HostsCapture {
 }
 
 /** One host's collection: the local runner, or one resident ssh (and one more for slow sources). */
-class HostSession {
+export class HostSession {
   status: HostStatus = 'ok'
   failure: HostFailure | null = null
   probe: ProbeResult | null = null
@@ -94,6 +94,13 @@ class HostSession {
       return r.status === 'ok' ? r.stdout : null
     })
     this.probe = {...probe, ...clock}
+  }
+
+  /** A runner already known to work (tests' fake remote): sampled as an opened host is. */
+  attach(runner: RemoteRunner, probe: ProbeResult | null = null): void {
+    this.remote = runner
+    this.probe = probe
+    this.main = new RemoteResidentReader(runner)
   }
 
   collectOptions(signal?: AbortSignal, live = false): CollectOptions {
