@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {DoctorCommand, jsonFlag} from '../src/base-command.js'
 import {usageLines} from '../src/usage.js'
-import {DoctorError} from '../src/errors.js'
+import {DoctorError, EXIT} from '../src/errors.js'
 import {parseVmAddresses} from '../src/fix/guest.js'
 import {askYes} from '../src/fix/prompt.js'
 import {renderApply, renderConfirm, renderPlan, renderRollback} from '../src/fix/render.js'
@@ -62,7 +62,7 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
     'setup-script': Flags.file({description: 'A setup script of yours that adds the addresses at boot: show the edit.', exists: true}),
     'only-device': Flags.string({description: 'Only plan steps on this interface (repeatable), e.g. ovsbr0.', multiple: true}),
     netns: Flags.string({description: 'Plan and apply in this network namespace (ip -n NS).', env: 'DPDK_DOCTOR_NETNS'}),
-    host: Flags.string({description: 'Plan for this host over ssh (docs/multi-host.md; plan only for now: --apply runs on this machine).', exclusive: ['from', 'apply', 'confirm', 'rollback']}),
+    host: Flags.string({description: 'Plan for this host over ssh (docs/multi-host.md; plan only for now: with --apply it is refused, exit 3).', exclusive: ['from', 'confirm', 'rollback']}),
     'ssh-config': hostFlags['ssh-config'],
     'ssh-option': hostFlags['ssh-option'],
     'accept-new-host-keys': hostFlags['accept-new-host-keys'],
@@ -112,6 +112,8 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
         print(renderConfirm(result, style))
         return result
       }
+      // Not yet: a remote apply needs the lock, journal and revert timer on that host, so it is refused rather than half-safe.
+      if (flags.apply && flags.host) throw remoteApplyRefused(flags.host)
       if (flags.apply) {
         const interactive = Boolean(process.stdin.isTTY) && !this.jsonEnabled()
         const result = await applyFix({
@@ -147,4 +149,12 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
     if (!h.capture || h.status !== 'ok') throw new DoctorError('E_HOST', `${name}: ${h.status}${h.failure ? ` (${h.failure.reason})` : ''}`, {suggestions: h.failure?.fix ? [h.failure.fix] : []})
     return h.capture
   }
+}
+
+/** fix --host X --apply: refused (exit 3) until the lock, journal and revert timer run on X. */
+function remoteApplyRefused(host: string): DoctorError {
+  return new DoctorError('E_REMOTE_APPLY', `fix --host ${host} --apply is not supported yet: nothing was changed on ${host}. A remote apply needs the lock, the journal and a revert timer that run on ${host} itself, so that a lost ssh connection still rolls back; this version only plans for a remote host.`, {
+    suggestions: [`dpdk-doctor fix --host ${host} --plan-out plan.json (the plan, read-only)`, `or on ${host} itself: dpdk-doctor fix --apply`],
+    exit: EXIT.UNKNOWN,
+  })
 }

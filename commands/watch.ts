@@ -5,7 +5,9 @@ import {colorWanted} from '../src/report/style.js'
 import {parseDuration, splitCommand} from '../src/util/argv.js'
 import {tuneJitForSampling} from '../src/watch/jit.js'
 import {runPlain} from '../src/watch/plain.js'
-import {createWatch, defaultSaveDir, finishWatch, summaryJson, summaryLines} from '../src/watch/service.js'
+import {hostFlags, sshSettingsOf} from '../src/remote/flags.js'
+import {LOCAL_HOST} from '../src/remote/ssh.js'
+import {createRemoteWatch, createWatch, defaultSaveDir, finishWatch, summaryJson, summaryLines} from '../src/watch/service.js'
 
 export default class Watch extends DoctorCommand {
   static override summary = 'Live dashboard of the datapath: where the packets go, second by second, while a load runs.'
@@ -21,6 +23,7 @@ On exit it ends the load's process group, prints the window's diagnosis summary 
     '<%= config.bin %> watch --netns lab-host0 --ovs-rundir /tmp/dpdk-doctor-lab/run --load "ip netns exec lab-vm0 iperf3 -c 172.16.0.2 -t 30"',
     '<%= config.bin %> watch --from fixtures/bundles/lab-broken-huge-load',
     '<%= config.bin %> watch --during 20s --save /tmp/host0-watch | cat',
+    '<%= config.bin %> watch --host lab-host1 --ssh-config /tmp/dpdk-doctor-lab/ssh_config --during 30s --json',
   ]
 
   static override flags = {
@@ -33,6 +36,10 @@ On exit it ends the load's process group, prints the window's diagnosis summary 
     save: Flags.directory({description: 'Save the window as a capture bundle here on exit (readable by diagnose --from); the s key saves here too.'}),
     from: Flags.directory({description: 'Replay a capture bundle\'s samples instead of watching this host.', exclusive: ['load', 'netns', 'ovs-rundir']}),
     'load-timeout': Flags.string({description: 'End the load command after this long.', default: '3600s'}),
+    host: Flags.string({description: 'Watch this host over ssh (an ssh destination or Host alias; `local` for this machine): its counters through one resident ssh; --load still runs here (docs/multi-host.md).', exclusive: ['from']}),
+    'ssh-config': hostFlags['ssh-config'],
+    'ssh-option': hostFlags['ssh-option'],
+    'accept-new-host-keys': hostFlags['accept-new-host-keys'],
   }
 
   /** One JSON object per line (oclif would pretty-print over several). */
@@ -57,7 +64,8 @@ On exit it ends the load's process group, prints the window's diagnosis summary 
     }
     // Minutes of a few milliseconds' work a second: optimise only what is hot within a sample.
     tuneJitForSampling()
-    const {session, store, notes} = createWatch(request)
+    const remote = flags.host && flags.host !== LOCAL_HOST ? flags.host : null
+    const {session, store, notes} = remote ? await createRemoteWatch({...request, host: remote, ssh: sshSettingsOf({...flags, host: [remote]})}) : createWatch(request)
     // The dashboard only for a human at a terminal: never under --json, in a pipe or in CI.
     const dashboard = !json && process.stdout.isTTY === true && !process.env.CI
     try {

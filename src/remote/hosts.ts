@@ -58,7 +58,7 @@ export interface HostsCapture {
 }
 
 /** One host's collection: the local runner, or one resident ssh (and one more for slow sources). */
-class HostSession {
+export class HostSession {
   status: HostStatus = 'ok'
   failure: HostFailure | null = null
   probe: ProbeResult | null = null
@@ -94,6 +94,13 @@ class HostSession {
       return r.status === 'ok' ? r.stdout : null
     })
     this.probe = {...probe, ...clock}
+  }
+
+  /** A runner already known to work (tests' fake remote): sampled as an opened host is. */
+  attach(runner: RemoteRunner, probe: ProbeResult | null = null): void {
+    this.remote = runner
+    this.probe = probe
+    this.main = new RemoteResidentReader(runner)
   }
 
   collectOptions(signal?: AbortSignal, live = false): CollectOptions {
@@ -223,8 +230,11 @@ export async function captureHosts(req: HostsRequest): Promise<HostsCapture> {
       let loadDone = false
       if (req.load) {
         const loadSession = req.loadHost ? sessions.find((s) => s.name === req.loadHost) : null
-        if (loadSession && !loadSession.remote && !loadSession.isLocal) throw new DoctorError('E_LOAD', `the load host ${req.loadHost} is not reachable`)
-        const loadRunner: Runner = loadSession?.remote && loadSession.status !== 'unreachable' ? loadSession.remote : local
+        // Never here instead: a load host that failed is the error (its status says why).
+        if (loadSession && !loadSession.isLocal && (!loadSession.remote || (loadSession.status !== 'ok' && loadSession.status !== 'ovs-down'))) {
+          throw new DoctorError('E_LOAD', `the load host ${req.loadHost} is ${loadSession.status}${loadSession.failure ? ` (${loadSession.failure.reason})` : ''}: the load was not run`)
+        }
+        const loadRunner: Runner = loadSession?.remote ?? local
         progress(`starting the load${req.loadHost ? ` on ${req.loadHost}` : ''}: ${req.load.join(' ')}`)
         loadRun = loadRunner.run({argv: req.load, timeoutMs: req.loadTimeoutMs, signal: req.signal})
         void loadRun.finally(() => {

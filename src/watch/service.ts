@@ -4,7 +4,7 @@
  */
 import {resolve} from 'node:path'
 import {assertBundleDir, readCapture, writeCapture} from '../capture/bundle.js'
-import type {Capture} from '../capture/types.js'
+import type {Capture, HostInfo} from '../capture/types.js'
 import {analyse} from '../diagnose/analyse.js'
 import {hostInfo} from '../diagnose/live.js'
 import {targetOf} from '../diagnose/service.js'
@@ -12,7 +12,10 @@ import type {Diagnosis} from '../diagnose/types.js'
 import {HostRunner} from '../exec/runner.js'
 import type {Runner} from '../exec/runner.js'
 import type {Style} from '../report/style.js'
+import type {SshSettings} from '../remote/ssh.js'
+import {openRemoteSource} from './remote.js'
 import {LiveSampleSource, ReplaySampleSource} from './sources.js'
+import type {SampleSource} from './sources.js'
 import {loadArgv, WatchSession} from './session.js'
 import {WatchStore} from './store.js'
 import {printable, printableDeep} from '../util/printable.js'
@@ -45,11 +48,22 @@ export function createWatch(req: WatchRequest): Watch {
     return {session, store, notes: []}
   }
   const target = targetOf(req)
-  const host = hostInfo(target)
+  return liveWatch(new LiveSampleSource(runner, target), hostInfo(target), runner, req)
+}
+
+/** watch --host X: X's samples over ssh (probed first: a host that failed is the error); the load runs here. */
+export async function createRemoteWatch(req: WatchRequest & {host: string; ssh: SshSettings; signal?: AbortSignal}): Promise<Watch> {
+  if (req.save) assertBundleDir(req.save)
+  const runner = req.runner ?? new HostRunner()
+  const {source, host} = await openRemoteSource({host: req.host, ssh: req.ssh, netns: req.netns, ovsRundir: req.ovsRundir, runner, signal: req.signal})
+  return liveWatch(source, host, runner, req)
+}
+
+function liveWatch(source: SampleSource, host: HostInfo, runner: Runner, req: WatchRequest): Watch {
   const store = new WatchStore({host})
   const load = req.load ? loadArgv(req.load) : null
   if (load?.note) store.note(load.note)
-  const session = new WatchSession({source: new LiveSampleSource(runner, target), store, runner, host, load: load?.argv ?? null, loadTimeoutMs: req.loadTimeoutMs, durationMs: req.durationMs})
+  const session = new WatchSession({source, store, runner, host, load: load?.argv ?? null, loadTimeoutMs: req.loadTimeoutMs, durationMs: req.durationMs})
   return {session, store, notes: load?.note ? [load.note] : []}
 }
 

@@ -33,15 +33,12 @@ describe('diagnose --host over a real sshd', () => {
   }
 
   it('one host with OVS down, one with sshd not listening: both named in the last line, exit 3', async () => {
-    const started = Date.now()
     const r = await cli(['diagnose', '--host', 'dd-remote', '--host', 'dd-down', '--ssh-config', server.config])
     expect(r.exitCode).toBe(3)
     const lines = r.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^UNKNOWN: dd-remote: UNKNOWN \(ovs-down\); dd-down: UNREACHABLE \(ssh: connect to host 127\.0\.0\.1 port 2299: Connection refused\)$/)
     expect(lines.at(-1)).toMatch(/^failed hosts: dd-remote ovs-down \(OVSDB does not answer: .*\); dd-down unreachable \(ssh: connect to host 127\.0\.0\.1 port 2299: Connection refused\)$/)
     expect(r.stdout).toMatch(/unknown cross-wire-accounting: a side is missing: dd-remote is ovs-down, dd-down is unreachable/)
-    // Well within ConnectTimeout (10 s) + 2 s: a refused connection fails at once.
-    expect(Date.now() - started).toBeLessThan(60_000)
   })
 
   it('--json: one document with a hosts array; the reachable host\'s sources were read over ssh', async () => {
@@ -96,17 +93,19 @@ describe('diagnose --host over a real sshd', () => {
     const r = await cli(['capture', '--host', 'dd-remote', '--host', 'dd-down', '--ssh-config', server.config, '--out', dir])
     expect(r.exitCode).toBe(3)
     expect(fs.readdirSync(dir).sort()).toEqual(['dd-remote', 'hosts.json'])
-    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^failed hosts: dd-down unreachable/)
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^failed hosts: dd-remote ovs-down \(OVSDB does not answer: .*\); dd-down unreachable/)
+    // The collected host's bundle is a bundle: diagnose --from reads it alone too.
+    const one = await cli(['diagnose', '--from', path.join(dir, 'dd-remote'), '--json'])
+    expect((JSON.parse(one.stdout) as {host: {remote?: {destination: string}}}).host.remote?.destination).toBe('dd-remote')
   })
 
   it('fix --host: the plan is built over ssh; an unreachable host is the error, with its status', async () => {
     const down = await cli(['fix', '--host', 'dd-down', '--ssh-config', server.config])
     expect(down.exitCode).toBe(3)
     expect(down.stderr).toMatch(/dd-down: unreachable \(ssh: connect to host 127\.0\.0\.1 port 2299: Connection refused\)/)
+    // Reached, but no OVS there: nothing to plan from, said with the host's status.
     const plan = await cli(['fix', '--host', 'dd-remote', '--ssh-config', server.config, '--json'])
-    const doc = JSON.parse(plan.stdout) as {host: {hostname: string | null}; steps: unknown[]}
-    // No OVS there: nothing to judge, so no step; the host is the remote's.
-    expect(doc.steps).toEqual([])
     expect(plan.exitCode).toBe(3)
+    expect((JSON.parse(plan.stdout) as {error: {code: string; message: string}}).error).toEqual(expect.objectContaining({code: 'E_HOST', message: expect.stringMatching(/^dd-remote: ovs-down \(OVSDB does not answer/)}))
   })
 })
