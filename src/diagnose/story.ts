@@ -69,7 +69,8 @@ export function buildStory(findings: Finding[], attribution: Attribution | null)
       return {...ref(f), role: 'consequence', explainedBy: ref(primary)}
     }
     // A limit of the fast path waits for the fix when the traffic does not take that path yet.
-    if (f.limit !== undefined || FAST_PATH_LIMIT_RULES.includes(f.ruleId)) return {...ref(f), role: 'limit', explainedBy: primary ? ref(primary) : null}
+    // On the fast path an info of these rules that names no limit ("TSO is not what limits it") stays info.
+    if (f.limit !== undefined || (FAST_PATH_LIMIT_RULES.includes(f.ruleId) && (f.severity !== 'info' || primary))) return {...ref(f), role: 'limit', explainedBy: primary ? ref(primary) : null}
     return {...ref(f), role: f.severity === 'info' ? 'info' : 'unrelated', explainedBy: null}
   })
 
