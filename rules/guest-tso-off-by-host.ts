@@ -6,6 +6,10 @@ import {otherConfig, unquote} from './lib/ovs-config.js'
 import {OVS_PORT_SOURCES} from './lib/sources.js'
 import {isConnectedVhost, VIRTIO_NET_F, virtioFeatures} from './lib/vhost.js'
 
+/** Seen on the lab (OVS 3.1, net_af_packet): with TSO on, the guest's TCP to a NIC without TSO was dropped. */
+const EGRESS_CAVEAT =
+  'First check that every DPDK NIC the guests send through offers TSO (ethtool -k of its kernel twin, or the port\'s status): ' +
+  'before OVS 3.3 (no software segmentation) a TSO packet to a port without it is dropped ("Tx TSO offload is not supported").'
 const RESTART = 'restart ovs-vswitchd, then restart the VMs (a guest keeps the features it negotiated when it connected)'
 
 /** A TCP load (or traffic of unknown kind) in the window is what TSO would have helped; UDP is not. */
@@ -88,7 +92,7 @@ export default defineRule({
           message: `${port.name}: guest TSO is off because the host offers none: other_config:userspace-tso-enable is ${setting === null ? 'unset' : `"${setting}"`}${features}`,
           evidence,
           limit: 'guest TSO off (host setting)',
-          fixes: [{kind: 'manual' as const, text: `Set other_config:userspace-tso-enable=true (ovs-vsctl set Open_vSwitch . other_config:userspace-tso-enable=true), ${RESTART}.`}],
+          fixes: [{kind: 'manual' as const, text: `Set other_config:userspace-tso-enable=true (ovs-vsctl set Open_vSwitch . other_config:userspace-tso-enable=true), ${RESTART}. ${EGRESS_CAVEAT}`}],
         }]
       }
       if (ev.userspaceTso === 'disabled') {
