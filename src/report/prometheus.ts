@@ -106,7 +106,10 @@ export function renderPrometheus(d: Diagnosis, run: RunInfo): string {
   const ruleSamples: Array<{labels: Labels; value: number}> = []
   for (const r of d.rules) {
     for (const subject of ruleSubjects(d, r.ruleId, r.status)) {
-      for (const s of RULE_STATES) ruleSamples.push({labels: {rule: r.ruleId, subject, severity: r.severity, state: s.label}, value: r.status === s.status ? 1 : 0})
+      // A rule whose severity follows what it saw (a warning under load, info otherwise) is labelled
+      // with its finding's, so an info never raises the warning alert.
+      const severity = findingSeverity(d, r.ruleId, subject) ?? r.severity
+      for (const s of RULE_STATES) ruleSamples.push({labels: {rule: r.ruleId, subject, severity, state: s.label}, value: r.status === s.status ? 1 : 0})
     }
   }
   x.family('dpdk_doctor_rule_state', 'gauge',
@@ -140,4 +143,11 @@ export function renderPrometheus(d: Diagnosis, run: RunInfo): string {
     x.family('dpdk_doctor_main_thread_packets', 'gauge', 'Packets the OVS main thread (not a PMD) handled in the load window: kernel ports on a netdev bridge.', [{value: d.mainThreadPackets}])
   }
   return x.text()
+}
+
+/** The most severe finding of a rule for one subject, or null when it has none. */
+function findingSeverity(d: Diagnosis, ruleId: string, subject: string): Severity | null {
+  const found = d.findings.filter((f) => f.ruleId === ruleId && f.subject === subject).map((f) => f.severity)
+  for (const level of ['critical', 'warning', 'info'] as const) if (found.includes(level)) return level
+  return null
 }

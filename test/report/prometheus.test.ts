@@ -63,7 +63,9 @@ describe.each(BUNDLES)('textfile of %s', (name) => {
         const on = set.filter((s) => s.value === 1)
         expect(on).toHaveLength(1)
         expect(on[0]!.labels.state).toBe(RULE_STATES.find((x) => x.status === r.status)!.label)
-        expect(on[0]!.labels.severity).toBe(r.severity)
+        // The finding's severity where the rule found something for this subject (worst first), else the rule's own.
+        const found = d.findings.filter((f) => f.ruleId === r.ruleId && f.subject === subject).map((f) => f.severity)
+        expect(on[0]!.labels.severity).toBe((['critical', 'warning', 'info'] as const).find((l) => found.includes(l)) ?? r.severity)
       }
       if (r.status === 'fail') expect(subjects.sort()).toEqual([...new Set(d.findings.filter((f) => f.ruleId === r.ruleId).map((f) => f.subject))].sort())
     }
@@ -145,5 +147,14 @@ describe('writeTextfileAtomically', () => {
     writeFileSync(join(target, 'keep'), '')
     expect(() => writeTextfileAtomically(target, 'x')).toThrow()
     expect(readdirSync(dir).sort()).toEqual(['busy.prom', 'dpdk_doctor.prom'])
+  })
+})
+
+describe('the severity label of a rule whose severity follows what it saw', () => {
+  const stateOf = (bundle: string, rule: string) =>
+    samples(renderPrometheus(diagnoseBundle(`fixtures/bundles/${bundle}`), RUN)).filter((s) => s.name === 'dpdk_doctor_rule_state' && s.labels.rule === rule && s.labels.state === 'fail')
+  it('is the finding\'s: info for the testpmd guest (no alert), warning for the kernel guest', () => {
+    expect(stateOf('lab-fixed-huge-load', 'guest-tso-off-by-host')).toEqual([expect.objectContaining({labels: expect.objectContaining({severity: 'info'}), value: 1})])
+    expect(stateOf('lab-fixed-qemu-tso-off', 'guest-tso-off-by-host')).toEqual([expect.objectContaining({labels: expect.objectContaining({severity: 'warning'}), value: 1})])
   })
 })
