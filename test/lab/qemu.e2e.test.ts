@@ -187,7 +187,11 @@ describe('a real guest kernel behind vhost-user1 (LAB_VM=qemu)', () => {
   it('diagnose on the fixed host: fast path, limited by guest TSO (host setting) and an unused vhost Tx queue', async () => {
     const saved = path.join(tmp, 'fixed-tso-off')
     const {run, d} = await diagnoseUnderLoad(4, ['--save', saved])
-    expect([0, 1], run.stderr.slice(-1000)).toContain(run.exitCode)
+    // TCG runs the guest slowly: when it falls behind on its rx ring, OVS's drops towards it are a
+    // true critical (tx-failure-drops on vhost-user1; seen in 1 CI run). Any other critical fails here.
+    const criticals = d.findings.filter((f) => f.severity === 'critical')
+    expect(criticals.filter((f) => !(f.ruleId === 'tx-failure-drops' && f.subject === 'vhost-user1')).map((f) => `${f.ruleId}: ${f.message}`)).toEqual([])
+    expect(run.exitCode, run.stderr.slice(-1000)).toBe(criticals.length > 0 ? 2 : 1)
     expect(d.verdict.kind).toBe('fast-path')
     expect(d.attribution!.byClass.dpdk.packetShare!).toBeGreaterThanOrEqual(0.9)
     expect(ids(d), why(d)).toEqual(expect.arrayContaining(['guest-tso-off-by-host', 'vhost-txq-unused']))
