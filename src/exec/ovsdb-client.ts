@@ -7,7 +7,7 @@
 import {createConnection} from 'node:net'
 import type {Socket} from 'node:net'
 import {StringDecoder} from 'node:string_decoder'
-import {JsonStreamSplitter, UnixctlError} from './unixctl.js'
+import {JsonStreamSplitter, UnixctlError, withDeadline} from './unixctl.js'
 
 export class OvsdbClient {
   private socket: Socket | null = null
@@ -35,12 +35,12 @@ export class OvsdbClient {
   private async request(method: string, params: unknown[], opts: {timeoutMs: number; signal?: AbortSignal}): Promise<unknown> {
     if (opts.signal?.aborted) throw new UnixctlError('interrupted', 'aborted')
     const started = Date.now()
-    const socket = await this.withDeadline(this.connect(), opts.timeoutMs, opts.signal)
+    const socket = await withDeadline(this.connect(), opts.timeoutMs, opts.signal)
     const id = this.nextId++
     const reply = new Promise<unknown>((resolve, reject) => this.pending.set(id, {resolve, reject}))
     socket.write(JSON.stringify({id, method, params}))
     try {
-      return await this.withDeadline(reply, opts.timeoutMs - (Date.now() - started), opts.signal)
+      return await withDeadline(reply, opts.timeoutMs - (Date.now() - started), opts.signal)
     } catch (error) {
       this.pending.delete(id)
       if (error instanceof UnixctlError && (error.kind === 'timeout' || error.kind === 'aborted')) this.drop(error)
@@ -116,17 +116,5 @@ export class OvsdbClient {
     current?.destroy()
     for (const p of this.pending.values()) p.reject(error)
     this.pending.clear()
-  }
-
-  private withDeadline<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new UnixctlError(`no answer in ${Math.round(ms / 100) / 10} s`, 'timeout')), Math.max(0, ms))
-      const onAbort = () => reject(new UnixctlError('interrupted', 'aborted'))
-      signal?.addEventListener('abort', onAbort, {once: true})
-      promise.then(resolve, reject).finally(() => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-      })
-    })
   }
 }

@@ -106,12 +106,12 @@ export class UnixctlClient {
   async call(method: string, params: readonly string[], opts: {timeoutMs: number; signal?: AbortSignal}): Promise<UnixctlReply> {
     if (opts.signal?.aborted) throw new UnixctlError('interrupted', 'aborted')
     const started = Date.now()
-    const socket = await this.withDeadline(this.connect(), opts.timeoutMs, opts.signal)
+    const socket = await withDeadline(this.connect(), opts.timeoutMs, opts.signal)
     const id = this.nextId++
     const reply = new Promise<UnixctlReply>((resolve, reject) => this.pending.set(id, {resolve, reject}))
     socket.write(JSON.stringify({id, method, params}))
     try {
-      return await this.withDeadline(reply, opts.timeoutMs - (Date.now() - started), opts.signal)
+      return await withDeadline(reply, opts.timeoutMs - (Date.now() - started), opts.signal)
     } catch (error) {
       this.pending.delete(id)
       // A late reply would answer the next request's read: start afresh.
@@ -192,16 +192,17 @@ export class UnixctlClient {
     for (const p of this.pending.values()) p.reject(error)
     this.pending.clear()
   }
+}
 
-  private withDeadline<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new UnixctlError(`no answer in ${Math.round(ms / 100) / 10} s`, 'timeout')), Math.max(0, ms))
-      const onAbort = () => reject(new UnixctlError('interrupted', 'aborted'))
-      signal?.addEventListener('abort', onAbort, {once: true})
-      promise.then(resolve, reject).finally(() => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-      })
+/** The promise, or a UnixctlError when `ms` pass first ('timeout') or the signal aborts ('aborted'). */
+export function withDeadline<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new UnixctlError(`no answer in ${Math.round(ms / 100) / 10} s`, 'timeout')), Math.max(0, ms))
+    const onAbort = () => reject(new UnixctlError('interrupted', 'aborted'))
+    signal?.addEventListener('abort', onAbort, {once: true})
+    promise.then(resolve, reject).finally(() => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
     })
-  }
+  })
 }
