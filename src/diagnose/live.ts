@@ -12,6 +12,7 @@ import {bridgeProtocolsOf, bridgesOf, collectSample} from '../collect/collect.js
 import type {CollectTarget} from '../collect/sources.js'
 import {DoctorError} from '../errors.js'
 import type {Runner, RunResult} from '../exec/runner.js'
+import {sleep} from '../util/sleep.js'
 import {TOOL} from '../version.js'
 
 export interface LiveOptions {
@@ -49,17 +50,6 @@ function expectedLoadSeconds(argv: string[]): number | null {
   const i = argv.findIndex((a) => a === '-t' || a === '--time')
   return i >= 0 ? Number(argv[i + 1]) || null : 10
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const t = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, {once: true})
-  })
 
 export async function captureLive(opts: LiveOptions): Promise<Capture> {
   const createdAt = new Date().toISOString()

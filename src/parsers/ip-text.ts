@@ -118,6 +118,19 @@ function perInterface<T>(what: string, text: string, fn: (block: LinkBlock, warn
   })
 }
 
+/** What the first line of an interface's block and its link/ line say, for both address and link text. */
+function headFields(b: LinkBlock, link: {mac: string | null}) {
+  return {
+    ifindex: b.ifindex,
+    ifname: b.ifname,
+    flags: b.flags,
+    mtu: int(after(b.head, 'mtu')),
+    operstate: after(b.head, 'state'),
+    mac: link.mac,
+    master: after(b.head, 'master'),
+  }
+}
+
 /** `ip address` / `ip -d address` text. */
 export function parseIpAddrText(text: string): ParseResult<IpAddrInterface[]> {
   return perInterface('ip-addr text', text, (b, warnings): IpAddrInterface => {
@@ -129,17 +142,8 @@ export function parseIpAddrText(text: string): ParseResult<IpAddrInterface[]> {
       if (address) addresses.push(address)
       else warnings.push(`${b.ifname}: unreadable address line skipped`)
     })
-    return {
-      ifindex: b.ifindex,
-      ifname: b.ifname,
-      flags: b.flags,
-      mtu: int(after(b.head, 'mtu')),
-      operstate: after(b.head, 'state'),
-      linkType: link.type,
-      mac: link.mac,
-      master: after(b.head, 'master'),
-      addresses,
-    }
+    const {mac, ...head} = headFields(b, link)
+    return {...head, linkType: link.type, mac, addresses}
   })
 }
 
@@ -186,13 +190,7 @@ export function parseIpLinkText(text: string): ParseResult<IpLink[]> {
     const link = linkLine(b)
     const linkWords = link.index === -1 ? [] : b.body[link.index]!.split(/\s+/)
     return {
-      ifindex: b.ifindex,
-      ifname: b.ifname,
-      flags: b.flags,
-      mtu: int(after(b.head, 'mtu')),
-      operstate: after(b.head, 'state'),
-      mac: link.mac,
-      master: after(b.head, 'master'),
+      ...headFields(b, link),
       kind: kindOf(b, link.index),
       promiscuity: int(after(linkWords, 'promiscuity')),
       counters: linkCounters(b.body),
