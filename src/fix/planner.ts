@@ -78,7 +78,8 @@ const CLEAN_WORD = /^[A-Za-z0-9_.:/@%,=+-]{1,256}$/
  * value from the capture (a route field, an address, a record name) can never shape a command.
  */
 export function argvIsClean(argv: readonly string[] | null): boolean {
-  return argv === null || argv.every((w) => CLEAN_WORD.test(w) && (!w.startsWith('-') || OUR_OPTIONS.has(w)))
+  // typeof: a capture's JSON can put a number or an object where a name belongs (found by the fuzz test).
+  return argv === null || argv.every((w: unknown) => typeof w === 'string' && CLEAN_WORD.test(w) && (!w.startsWith('-') || OUR_OPTIONS.has(w)))
 }
 
 /** Collects what the findings ask for, resolved against the raw state (a stale action is dropped with a warning). */

@@ -84,7 +84,11 @@ export class RemoteResidentReader {
     this.abort = abort
     this.ended = null
     void this.runner
-      .run({argv: residentArgv(), timeoutMs: LIFETIME_MS, signal: abort.signal, stdin, discardStdout: true, onStdoutBytes: (chunk) => this.onBytes(chunk)})
+      .run({argv: residentArgv(), timeoutMs: LIFETIME_MS, signal: abort.signal, stdin, discardStdout: true, onStdoutBytes: (chunk) => {
+        // A reader that was closed or replaced may still deliver what it had written: never taken
+        // for the answers of the reader after it (seen: sysfs-net's lines saved as ovsdb-port).
+        if (this.stdin === stdin) this.onBytes(chunk)
+      }})
       .then((result) => {
         if (this.stdin !== stdin) return
         this.ended = `the remote reader ended (${result.error ?? (result.stderr.trim().split('\n')[0] || `exit ${result.exitCode ?? result.signal}`)})`

@@ -74,12 +74,30 @@ export interface SshSettings {
   connectTimeoutS?: number
 }
 
-/** The private directory of the control sockets: made 0700, refused when not ours or open to others. */
-export function privateControlDir(): string {
-  const base = process.env.DPDK_DOCTOR_SSH_CONTROL_DIR ?? (process.env.XDG_RUNTIME_DIR ? join(process.env.XDG_RUNTIME_DIR, 'dpdk-doctor-ssh') : join(tmpdir(), `dpdk-doctor-ssh-${process.getuid?.() ?? 0}`))
+/**
+ * ssh binds its control socket at `<ControlPath>.<16 random>` before renaming it to `<dir>/<%C, 40
+ * hex>`, and a Unix socket path holds at most 107 bytes: the directory gets 49.
+ */
+export const CONTROL_DIR_MAX_BYTES = 107 - (1 + 40 + 17)
+
+/**
+ * The private directory of the control sockets: made 0700, refused when not ours or open to others.
+ * DPDK_DOCTOR_SSH_CONTROL_DIR when set (too long is an error: ssh would fail on every host); else
+ * $XDG_RUNTIME_DIR/dpdk-doctor-ssh, or the temp dir's, or /tmp's, the first short enough.
+ */
+export function privateControlDir(env: NodeJS.ProcessEnv = process.env): string {
+  const uid = process.getuid?.()
+  const fits = (dir: string) => Buffer.byteLength(dir) <= CONTROL_DIR_MAX_BYTES
+  const chosen = env.DPDK_DOCTOR_SSH_CONTROL_DIR
+  if (chosen !== undefined && !fits(chosen)) {
+    throw new DoctorError('E_SSH_CONTROL_DIR', `refusing ssh control directory ${chosen}: ${Buffer.byteLength(chosen)} bytes, and ssh's control socket path in it would pass the 107 bytes a Unix socket allows (at most ${CONTROL_DIR_MAX_BYTES})`, {
+      suggestions: ['Set DPDK_DOCTOR_SSH_CONTROL_DIR to a shorter directory only you can read.'],
+    })
+  }
+  const candidates = chosen !== undefined ? [chosen] : [...(env.XDG_RUNTIME_DIR ? [join(env.XDG_RUNTIME_DIR, 'dpdk-doctor-ssh')] : []), join(tmpdir(), `dpdk-doctor-ssh-${uid ?? 0}`), `/tmp/dpdk-doctor-ssh-${uid ?? 0}`]
+  const base = candidates.find(fits) ?? candidates[candidates.length - 1]!
   mkdirSync(base, {recursive: true, mode: 0o700})
   const st = lstatSync(base)
-  const uid = process.getuid?.()
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
     throw new DoctorError('E_SSH_CONTROL_DIR', `refusing ssh control directory ${base}: not a private directory of this user (mode 0700)`, {
       suggestions: [`Remove it, or set DPDK_DOCTOR_SSH_CONTROL_DIR to a directory only you can read.`],

@@ -29,7 +29,10 @@ describe('names from outside', () => {
     [['ip', 'route', 'del', '--help'], false],
     [['ip', 'addr', 'del', '1.2.3.4/24 dev eth0'], false],
     [['ip', 'link', 'set', 'dev', 'x\ny'], false],
+    // A capture's JSON with a number or an object where a name belongs (fuzz seed 525938188).
+    [['ip', 'route', 'del', '10.0.0.0/24', 'dev', -1], false],
+    [['ip', 'route', 'del', '10.0.0.0/24', 'table', {}], false],
   ])('argv %j clean: %s', (argv, clean) => {
-    expect(argvIsClean(argv)).toBe(clean)
+    expect(argvIsClean(argv as string[])).toBe(clean)
   })
 })

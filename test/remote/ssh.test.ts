@@ -1,7 +1,10 @@
 import {execFileSync} from 'node:child_process'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {assertSshOption, classifySshFailure, isValidHostName, remoteArgv, remoteCommandLine, shQuote, sshArgv} from '../../src/remote/ssh.js'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {assertSshOption, classifySshFailure, CONTROL_DIR_MAX_BYTES, isValidHostName, privateControlDir, remoteArgv, remoteCommandLine, shQuote, sshArgv} from '../../src/remote/ssh.js'
 import {localReaderText} from '../../src/remote/readers.js'
 
 const settings = {configFile: '/tmp/cfg', options: ['ConnectTimeout=3'], acceptNewHostKeys: false, controlDir: '/run/user/0/dpdk-doctor-ssh'}
@@ -92,5 +95,33 @@ describe('remote kernel readings as the local reader gives them', () => {
       {pid: 41, argv: ['/usr/bin/qemu-system-x86_64', '-smp', '4']},
       {pid: 43, argv: ['cloud-hypervisor', '--cpus', 'boot=8']},
     ])
+  })
+})
+
+describe('the ssh control directory', () => {
+  const scratch = () => fs.mkdtempSync(path.join('/tmp', 'dd-cd-'))
+
+  it('is $XDG_RUNTIME_DIR/dpdk-doctor-ssh, 0700, when a control socket path fits in it', () => {
+    const xdg = scratch()
+    const dir = privateControlDir({XDG_RUNTIME_DIR: xdg})
+    expect(dir).toBe(path.join(xdg, 'dpdk-doctor-ssh'))
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700)
+    fs.rmSync(xdg, {recursive: true, force: true})
+  })
+
+  it('a runtime dir too long for ssh\'s control socket (107 bytes) gives way to a short one', () => {
+    const long = path.join(scratch(), 'x'.repeat(40))
+    fs.mkdirSync(long, {recursive: true})
+    expect(Buffer.byteLength(path.join(long, 'dpdk-doctor-ssh'))).toBeGreaterThan(CONTROL_DIR_MAX_BYTES)
+    const dir = privateControlDir({XDG_RUNTIME_DIR: long})
+    expect(dir.startsWith(long)).toBe(false)
+    // the socket ssh binds: <dir>/<%C, 40 hex>.<16 random>
+    expect(Buffer.byteLength(path.join(dir, 'f'.repeat(40) + '.' + 'r'.repeat(16)))).toBeLessThanOrEqual(107)
+  })
+
+  it('DPDK_DOCTOR_SSH_CONTROL_DIR too long is refused with why, not left to fail in ssh', () => {
+    const long = path.join(os.tmpdir(), 'y'.repeat(60))
+    expect(() => privateControlDir({DPDK_DOCTOR_SSH_CONTROL_DIR: long})).toThrow(/too long|107 bytes/)
+    expect(fs.existsSync(long)).toBe(false)
   })
 })
