@@ -10,6 +10,8 @@ import {assertChangeId} from '../src/fix/state-files.js'
 import type {ApplyResult, ConfirmResult, FixPlan, RollbackResult} from '../src/fix/types.js'
 import {parseDuration, splitCommand} from '../src/util/argv.js'
 import {assertIfname} from '../src/util/names.js'
+import {openFixHost, remoteUnsupported} from '../src/fix/remote-fix.js'
+import type {FixHost} from '../src/fix/remote-fix.js'
 import {hostFlags, sshSettingsOf} from '../src/remote/flags.js'
 import type {HostFlagValues} from '../src/remote/flags.js'
 import {captureHosts} from '../src/remote/hosts.js'
@@ -21,6 +23,8 @@ export default class Fix extends DoctorCommand {
 
 --apply takes a lock, refuses steps that would cut an SSH session or the default route (unless --force), journals the complete prior state, arms a revert timer that survives the session, runs one step at a time (a failure reverts the others), verifies, and reverts by itself unless confirmed with --confirm <id> within --confirm-timeout.
 
+With --host X, --apply, --confirm and --rollback do the same on X over ssh: the lock, journal, audit log and revert timer (a sh script started with setsid) are on X, the protected set is X's view of this ssh session.
+
 Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not be judged, so no plan), 10 refused (would cut the management path), 11 stale plan, 12 locked, 13 failed and reverted, 14 revert failed, 15 needs consent (--yes, --allow-irreversible, --force), 16 not confirmed (still bypassing under --load).`
 
   static override examples = [
@@ -31,6 +35,8 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
     '<%= config.bin %> fix --apply --yes --netns lab-host0 --confirm-timeout 300s',
     '<%= config.bin %> fix --confirm 20261121-060000-a1b2c3',
     '<%= config.bin %> fix --rollback 20261121-060000-a1b2c3',
+    '<%= config.bin %> fix --host lab-host1 --ssh-config lab.ssh --apply --yes',
+    '<%= config.bin %> fix --host lab-host1 --ssh-config lab.ssh --confirm 20261121-060000-a1b2c3',
   ]
 
   static override args = {
@@ -62,7 +68,7 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
     'setup-script': Flags.file({description: 'A setup script of yours that adds the addresses at boot: show the edit.', exists: true}),
     'only-device': Flags.string({description: 'Only plan steps on this interface (repeatable), e.g. ovsbr0.', multiple: true}),
     netns: Flags.string({description: 'Plan and apply in this network namespace (ip -n NS).', env: 'DPDK_DOCTOR_NETNS'}),
-    host: Flags.string({description: 'Plan for this host over ssh (docs/multi-host.md; plan only for now: with --apply it is refused, exit 3).', exclusive: ['from', 'confirm', 'rollback']}),
+    host: Flags.string({description: 'Plan, apply, confirm or roll back on this host over ssh (docs/multi-host.md): the lock, journal, audit log and revert timer live on that host, the timer a sh script started there with setsid; the host needs only sh, ip, setsid (and sudo -n when not root).', exclusive: ['from']}),
     'ssh-config': hostFlags['ssh-config'],
     'ssh-option': hostFlags['ssh-option'],
     'accept-new-host-keys': hostFlags['accept-new-host-keys'],
@@ -75,8 +81,9 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
       {lead: '--host <value>', flags: ['ssh-config', 'ssh-option', 'accept-new-host-keys', 'ovs-rundir', 'plan-out', 'vm-subnet', 'vm-address', 'guest-config-dir', 'only-device']},
       {lead: '--from <value>', flags: ['plan-out', 'vm-subnet', 'vm-address', 'guest-config-dir', 'setup-script', 'only-device']},
       {lead: '--apply', flags: ['plan', 'yes', 'force', 'no-revert-timer', 'confirm-timeout', 'allow-irreversible', 'persist', 'force-unlock', 'load', 'load-after', 'load-timeout', 'interval', 'netns', 'ovs-rundir', 'plan-out', 'vm-subnet', 'vm-address', 'guest-config-dir', 'setup-script', 'only-device']},
-      {lead: '--confirm ID', flags: ['load', 'load-timeout', 'interval']},
-      {lead: '--rollback [ID]', flags: ['force-unlock']},
+      {lead: '--host <value> --apply', flags: ['ssh-config', 'ssh-option', 'accept-new-host-keys', 'plan', 'yes', 'force', 'no-revert-timer', 'confirm-timeout', 'allow-irreversible', 'force-unlock', 'ovs-rundir', 'plan-out', 'vm-subnet', 'vm-address', 'guest-config-dir', 'only-device']},
+      {lead: '--confirm ID', flags: ['host', 'load', 'load-timeout', 'interval']},
+      {lead: '--rollback [ID]', flags: ['host', 'force-unlock']},
     ],
   })
 
@@ -100,20 +107,37 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
     }
     const load = flags.load ? splitCommand(flags.load) : null
     try {
+      const remote = flags.host ? await this.openHost(flags) : null
+      const site = remote?.site
+      const onHost = (text: string) => (remote ? `${style.bold(`host ${remote.name}:`)}\n${text}` : text)
       if (flags.rollback) {
-        const result = await rollbackChange({changeId: args.id ? assertChangeId(args.id) : null, by: 'user', forceUnlock: flags['force-unlock'] ?? null})
+        const result = await rollbackChange({changeId: args.id ? assertChangeId(args.id) : null, by: 'user', forceUnlock: flags['force-unlock'] ?? null, ...(remote ? {runner: remote.runner, site} : {})})
         process.exitCode = result.exitCode
-        print(renderRollback(result, style))
-        return result
+        print(onHost(renderRollback(result, style)))
+        return remote ? {...result, host: remote.name} : result
       }
       if (flags.confirm) {
         if (!args.id) throw new DoctorError('E_USAGE', '--confirm needs the change id that apply printed', {suggestions: ['dpdk-doctor fix --confirm ID (apply prints the id; the journals are in /var/lib/dpdk-doctor/journal)']})
-        const result = await confirmChange({changeId: assertChangeId(args.id), load, loadTimeoutMs: common.loadTimeoutMs, intervalMs: common.intervalMs, progress: common.progress})
-        print(renderConfirm(result, style))
-        return result
+        const result = await confirmChange({changeId: assertChangeId(args.id), load, loadTimeoutMs: common.loadTimeoutMs, intervalMs: common.intervalMs, progress: common.progress, ...(remote ? {runner: remote.runner, site} : {})})
+        print(onHost(renderConfirm(result, style)))
+        return remote ? {...result, host: remote.name} : result
       }
-      // Not yet: a remote apply needs the lock, journal and revert timer on that host, so it is refused rather than half-safe.
-      if (flags.apply && flags.host) throw remoteApplyRefused(flags.host)
+      if (flags.apply && remote) {
+        const interactive = Boolean(process.stdin.isTTY) && !this.jsonEnabled()
+        // Without --plan: planned from a snapshot of the host taken over ssh, as fix --host plans.
+        const capture = flags.plan ? null : await this.hostCapture(remote.name, {...flags, host: [remote.name]})
+        const result = await applyFix({
+          ...common, from: null, capture, planFile: flags.plan ?? null, load: null, loadAfter: null,
+          yes: flags.yes, interactive, force: flags.force, persist: false, noRevertTimer: flags['no-revert-timer'], allowIrreversible: flags['allow-irreversible'],
+          confirmTimeoutMs: parseDuration(flags['confirm-timeout']), forceUnlock: flags['force-unlock'] ?? null,
+          runner: remote.runner, site, machineId: remote.probe.machineId,
+          ask: askYes, showPlan: (plan) => print(renderPlan(plan, style, process.stdout.columns ?? 120)),
+        })
+        process.exitCode = result.exitCode
+        this.endProgress()
+        print(onHost(renderApply(result, style)))
+        return {...result, host: remote.name}
+      }
       if (flags.apply) {
         const interactive = Boolean(process.stdin.isTTY) && !this.jsonEnabled()
         const result = await applyFix({
@@ -139,6 +163,17 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
     }
   }
 
+  /**
+   * fix --host X --apply/--confirm/--rollback: X probed and its site opened (a plan alone needs
+   * neither); flags a remote change cannot honour are refused before any connection.
+   */
+  private async openHost(flags: Omit<HostFlagValues, 'host'> & {host?: string; apply: boolean; 'no-revert-timer': boolean; confirm: boolean; rollback: boolean; persist: boolean; load?: string; 'load-after'?: string; 'setup-script'?: string}): Promise<FixHost | null> {
+    if (!flags.host || !(flags.apply || flags.confirm || flags.rollback)) return null
+    const unsupported = remoteUnsupported(flags)
+    if (unsupported) throw new DoctorError('E_USAGE', `fix --host ${flags.host} does not take ${unsupported}; nothing was changed`)
+    return openFixHost(flags.host, sshSettingsOf({...flags, host: [flags.host]}), {needTimer: flags.apply && !flags['no-revert-timer']})
+  }
+
   /** fix --host X: the host's capture over ssh (one snapshot); a host that failed is the error. */
   private async hostCapture(name: string, flags: HostFlagValues & {'ovs-rundir'?: string; netns?: string}) {
     const c = await captureHosts({
@@ -151,10 +186,3 @@ Exit codes: 0 done (or nothing to do), 3 usage/unknown (also: the host could not
   }
 }
 
-/** fix --host X --apply: refused (exit 3) until the lock, journal and revert timer run on X. */
-function remoteApplyRefused(host: string): DoctorError {
-  return new DoctorError('E_REMOTE_APPLY', `fix --host ${host} --apply is not supported yet: nothing was changed on ${host}. A remote apply needs the lock, the journal and a revert timer that run on ${host} itself, so that a lost ssh connection still rolls back; this version only plans for a remote host.`, {
-    suggestions: [`dpdk-doctor fix --host ${host} --plan-out plan.json (the plan, read-only)`, `or on ${host} itself: dpdk-doctor fix --apply`],
-    exit: EXIT.UNKNOWN,
-  })
-}

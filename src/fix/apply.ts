@@ -10,16 +10,15 @@
 import {DoctorError} from '../errors.js'
 import type {Runner} from '../exec/runner.js'
 import {TOOL} from '../version.js'
-import {appendAudit, currentUser} from './audit.js'
 import {fingerprintOf, hasAddress, hasRoute, linkOf, readIpState, routesTouching, stepEnv} from './ip-state.js'
 import type {IpState} from './ip-state.js'
-import {acquireLock} from './lock.js'
 import {computeProtectedSet, impactOf} from './protected.js'
 import type {RevertTimer} from './revert-timer.js'
 import {applyEdits, snapshotFiles, staleEdits} from './persist.js'
 import {differences, runRollback} from './rollback.js'
 import {newPlanId} from './planner.js'
-import {writeJournal} from './state-files.js'
+import {localSite} from './site.js'
+import type {FixSite} from './site.js'
 import type {StatePaths} from './state-files.js'
 import {APPLY_SCHEMA, FIX_EXIT} from './types.js'
 import type {ApplyResult, FixPlan, Journal, PlanStep, StepOutcome} from './types.js'
@@ -48,6 +47,8 @@ export interface ApplyContext {
   stepPauseMs?: number
   /** --persist: also make the plan's persistence edits once the change is verified. */
   persist?: boolean
+  /** Where the lock, journal, audit log and timer live (default: this machine, paths and timer above). */
+  site?: FixSite
 }
 
 /** ip's answers when the thing to delete is already gone: the step is done, not failed. */
@@ -83,11 +84,12 @@ function refusal(code: string, message: string, exit: number, suggestions: strin
 }
 
 export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitCode: number}> {
-  const {runner, plan, paths} = ctx
+  const {runner, plan} = ctx
+  const site = ctx.site ?? localSite(ctx.paths, ctx.timer, ctx.env)
   const netns = plan.host.netns
   const now = ctx.now ?? (() => new Date())
-  const user = currentUser(ctx.env)
-  const lock = await acquireLock(paths.lockFile, {command: 'fix --apply', user: user.sudoUser ?? user.user, forceUnlock: ctx.forceUnlock})
+  const user = site.user()
+  const lock = await site.lock({command: 'fix --apply', user: user.sudoUser ?? user.user, forceUnlock: ctx.forceUnlock})
   try {
     // The stale check runs before anything else reads or changes the host.
     const live = await readIpState(runner, netns)
@@ -98,13 +100,13 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
       if (plan.tool.version !== TOOL.version) why.push(`it was made by dpdk-doctor ${plan.tool.version}, this is ${TOOL.version}`)
       if (why.length === 0 && plan.fingerprint !== liveFingerprint) why.push(`the addresses, routes or links of ${plan.devices.join(', ')} changed since it was made`)
       if (why.length > 0) {
-        appendAudit(paths, {kind: 'result', action: 'apply', changeId: null, planId: plan.id, outcome: 'refused-stale-plan', exitCode: FIX_EXIT.STALE_PLAN, fingerprintBefore: plan.fingerprint, fingerprintAfter: liveFingerprint, detail: why}, ctx.env)
+        await site.audit({kind: 'result', action: 'apply', changeId: null, planId: plan.id, outcome: 'refused-stale-plan', exitCode: FIX_EXIT.STALE_PLAN, fingerprintBefore: plan.fingerprint, fingerprintAfter: liveFingerprint, detail: why})
         throw refusal('E_STALE_PLAN', `plan is stale: ${why.join('; ')}; nothing was changed`, FIX_EXIT.STALE_PLAN, ['Make a new plan: dpdk-doctor fix --plan-out FILE, review it, then apply it.'])
       }
     }
 
     // The protected set is computed on the live host, whatever the plan said.
-    const protectedSet = await computeProtectedSet({runner, netns, state: live, env: ctx.env})
+    const protectedSet = await computeProtectedSet({runner, netns, state: live, env: await site.sessionEnv()})
     const steps: PlanStep[] = plan.steps.map((s) => {
       const {impact, reason} = impactOf(s.effect, protectedSet)
       return {...s, managementImpact: impact, impactReason: reason}
@@ -115,7 +117,7 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
     const breaking = pending.filter((s) => s.managementImpact !== 'none')
     if (breaking.length > 0 && !ctx.force) {
       const lines = breaking.map((s) => `${s.id} ${s.what}: ${s.managementImpact === 'unknown' ? `impact unknown (${s.impactReason})` : s.impactReason}`)
-      appendAudit(paths, {kind: 'result', action: 'apply', changeId: null, planId: plan.id, outcome: 'refused-lockout', exitCode: FIX_EXIT.REFUSED_LOCKOUT, detail: {steps: lines, protected: protectedSet}}, ctx.env)
+      await site.audit({kind: 'result', action: 'apply', changeId: null, planId: plan.id, outcome: 'refused-lockout', exitCode: FIX_EXIT.REFUSED_LOCKOUT, detail: {steps: lines, protected: protectedSet}})
       throw refusal('E_REFUSED_LOCKOUT', `refusing to apply: ${breaking.length === 1 ? 'a step' : `${breaking.length} steps`} would cut the management path or cannot be checked: ${lines.join('; ')}; nothing was changed`, FIX_EXIT.REFUSED_LOCKOUT, [
         'Run it from the console (IPMI/BMC, serial) or over another interface, then apply again.',
         'Or pass --force: the revert timer still rolls the change back unless you confirm it in time.',
@@ -137,7 +139,7 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
 
     const base = {schema: APPLY_SCHEMA as typeof APPLY_SCHEMA, planId: plan.id, guest: plan.guest, loads: null as ApplyResult['loads'], confirmed: false, persisted: [] as string[]}
     if (pending.length === 0) {
-      appendAudit(paths, {kind: 'result', action: 'apply', changeId: null, planId: plan.id, outcome: 'no-changes', exitCode: 0, fingerprintBefore: liveFingerprint, fingerprintAfter: liveFingerprint}, ctx.env)
+      await site.audit({kind: 'result', action: 'apply', changeId: null, planId: plan.id, outcome: 'no-changes', exitCode: 0, fingerprintBefore: liveFingerprint, fingerprintAfter: liveFingerprint})
       return {
         ...base, id: null, status: 'no-changes', changed: false, message: 'nothing to change: the host already is in the planned state',
         steps: steps.map((s) => ({id: s.id, argv: s.argv, status: 'already-done' as const, exitCode: null, stderr: null})),
@@ -163,27 +165,27 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
       timer: {pid: null, deadline: null, armedAt: null},
       loadBefore: null,
     }
-    writeJournal(paths, journal)
+    await site.writeJournal(journal)
     lock.info.changeId = id
 
     // The revert timer is armed before the first change, so a lost session is always undone.
     if (!ctx.noRevertTimer) {
       const deadline = new Date(now().getTime() + ctx.confirmTimeoutMs)
-      const {pid} = ctx.timer.arm(id, deadline)
+      const {pid} = await site.armTimer(journal, deadline, lock.info.lockId)
       journal.timer = {pid, deadline: deadline.toISOString(), armedAt: now().toISOString()}
-      writeJournal(paths, journal)
+      await site.writeJournal(journal)
     }
-    appendAudit(paths, {kind: 'intent', action: 'apply', changeId: id, planId: plan.id, argv: pending.map((s) => s.argv), fingerprintBefore: liveFingerprint, detail: {force: ctx.force, timer: journal.timer}}, ctx.env)
+    await site.audit({kind: 'intent', action: 'apply', changeId: id, planId: plan.id, argv: pending.map((s) => s.argv), fingerprintBefore: liveFingerprint, detail: {force: ctx.force, timer: journal.timer}})
 
     const outcomes = new Map<string, StepOutcome>(steps.map((s) => [s.id, {id: s.id, argv: s.argv, status: pending.includes(s) ? 'not-run' : 'already-done', exitCode: null, stderr: null}]))
-    const setStatus = (s: PlanStep, o: Partial<StepOutcome> & {status: StepOutcome['status']}) => {
+    const setStatus = async (s: PlanStep, o: Partial<StepOutcome> & {status: StepOutcome['status']}) => {
       outcomes.set(s.id, {...outcomes.get(s.id)!, ...o})
       const js = journal.steps.find((x) => x.id === s.id)
       if (js) {
         js.status = o.status
         js.at = now().toISOString()
       }
-      writeJournal(paths, journal)
+      await site.writeJournal(journal)
     }
 
     const applied: PlanStep[] = []
@@ -194,26 +196,26 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
       const gone = ALREADY_GONE[step.kind]
       if (r.exitCode === 0) {
         applied.push(step)
-        setStatus(step, {status: 'applied', exitCode: 0})
+        await setStatus(step, {status: 'applied', exitCode: 0})
         if (ctx.stepPauseMs) await sleep(ctx.stepPauseMs)
       } else if (gone && gone.test(r.stderr)) {
-        setStatus(step, {status: 'already-done', exitCode: r.exitCode, stderr: r.stderr.trim()})
+        await setStatus(step, {status: 'already-done', exitCode: r.exitCode, stderr: r.stderr.trim()})
       } else {
         failed = step
-        setStatus(step, {status: 'failed', exitCode: r.exitCode, stderr: r.stderr.trim() || r.error || (r.notFound ? `${r.argv[0]}: not found` : null)})
+        await setStatus(step, {status: 'failed', exitCode: r.exitCode, stderr: r.stderr.trim() || r.error || (r.notFound ? `${r.argv[0]}: not found` : null)})
         break
       }
     }
 
-    const finish = (status: ApplyResult['status'], message: string, exitCode: number, problems: string[], warnings: string[] = []) => {
-      appendAudit(paths, {kind: 'result', action: 'apply', changeId: id, planId: plan.id, argv: [...outcomes.values()].filter((o) => o.status !== 'not-run' && o.status !== 'already-done').map((o) => o.argv), outcome: status, exitCode, fingerprintBefore: liveFingerprint, detail: {steps: [...outcomes.values()], problems}}, ctx.env)
+    const finish = async (status: ApplyResult['status'], message: string, exitCode: number, problems: string[], warnings: string[] = []) => {
+      await site.audit({kind: 'result', action: 'apply', changeId: id, planId: plan.id, argv: [...outcomes.values()].filter((o) => o.status !== 'not-run' && o.status !== 'already-done').map((o) => o.argv), outcome: status, exitCode, fingerprintBefore: liveFingerprint, detail: {steps: [...outcomes.values()], problems}})
       return {
         ...base, id, status, changed: status === 'applied', message, steps: [...outcomes.values()], verification: {ok: problems.length === 0 && status === 'applied', problems},
-        timer: {armed: journal.timer.pid !== null, pid: journal.timer.pid, deadline: journal.timer.deadline}, journal: `${paths.journalDir}/${id}.json`, warnings, exitCode,
+        timer: {armed: journal.timer.pid !== null, pid: journal.timer.pid, deadline: journal.timer.deadline}, journal: site.journalPath(id), warnings, exitCode,
       }
     }
-    const stopTimer = () => {
-      if (journal.timer.pid !== null) ctx.timer.stop(journal.timer.pid, id)
+    const stopTimer = async () => {
+      if (journal.timer.pid !== null) await site.stopTimer(journal.timer.pid, id)
     }
 
     if (failed) {
@@ -224,17 +226,17 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
         const r = step.inverseArgv ? await runner.run({argv: step.inverseArgv, timeoutMs: 10_000, env: stepEnv(step.inverseArgv, plan.host.ovsRundir)}) : null
         const ok = r === null ? step.reversible : r.exitCode === 0
         revertOk &&= ok
-        setStatus(step, {status: ok ? 'reverted' : 'revert-failed', exitCode: r?.exitCode ?? null, stderr: ok ? null : (r?.stderr.trim() ?? 'no inverse')})
+        await setStatus(step, {status: ok ? 'reverted' : 'revert-failed', exitCode: r?.exitCode ?? null, stderr: ok ? null : (r?.stderr.trim() ?? 'no inverse')})
       }
       const after = await readIpState(runner, netns)
       const problems = revertOk ? differences(journal, after) : ['a revert command failed']
       journal.status = problems.length === 0 ? 'reverted-after-failure' : 'rollback-failed'
-      writeJournal(paths, journal)
-      if (problems.length === 0) stopTimer()
+      await site.writeJournal(journal)
+      if (problems.length === 0) await stopTimer()
       const what = `${failed.id} (${failed.what}) failed: ${outcomes.get(failed.id)?.stderr ?? 'error'}`
       return problems.length === 0
-        ? finish('reverted', `${what}; the ${applied.length} applied step(s) were reverted and the host is as before`, FIX_EXIT.ROLLED_BACK, [])
-        : finish('rollback-failed', `${what}; reverting failed: ${problems.join('; ')}`, FIX_EXIT.ROLLBACK_FAILED, problems)
+        ? await finish('reverted', `${what}; the ${applied.length} applied step(s) were reverted and the host is as before`, FIX_EXIT.ROLLED_BACK, [])
+        : await finish('rollback-failed', `${what}; reverting failed: ${problems.join('; ')}`, FIX_EXIT.ROLLBACK_FAILED, problems)
     }
 
     // Verify: re-read and check the intended post-state, with a few retries for convergence.
@@ -253,11 +255,11 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
         if (js) js.status = rb.problems.length === 0 ? 'reverted' : 'revert-failed'
         outcomes.set(step.id, {...outcomes.get(step.id)!, status: rb.problems.length === 0 ? 'reverted' : 'revert-failed'})
       }
-      writeJournal(paths, journal)
-      if (rb.problems.length === 0) stopTimer()
+      await site.writeJournal(journal)
+      if (rb.problems.length === 0) await stopTimer()
       return rb.problems.length === 0
-        ? finish('reverted', `verification failed (${problems.join('; ')}); the change was rolled back`, FIX_EXIT.ROLLED_BACK, problems)
-        : finish('rollback-failed', `verification failed (${problems.join('; ')}) and the rollback did not restore everything: ${rb.problems.join('; ')}`, FIX_EXIT.ROLLBACK_FAILED, [...problems, ...rb.problems])
+        ? await finish('reverted', `verification failed (${problems.join('; ')}); the change was rolled back`, FIX_EXIT.ROLLED_BACK, problems)
+        : await finish('rollback-failed', `verification failed (${problems.join('; ')}) and the rollback did not restore everything: ${rb.problems.join('; ')}`, FIX_EXIT.ROLLBACK_FAILED, [...problems, ...rb.problems])
     }
 
     if (ctx.persist && plan.persistence.length > 0) {
@@ -265,12 +267,12 @@ export async function applyPlan(ctx: ApplyContext): Promise<ApplyResult & {exitC
       base.persisted = journal.persisted
     }
     journal.status = 'applied'
-    writeJournal(paths, journal)
+    await site.writeJournal(journal)
     const timerNote = journal.timer.deadline
-      ? `; it is rolled back at ${journal.timer.deadline} unless confirmed: dpdk-doctor fix --confirm ${id}`
+      ? `; it is rolled back at ${journal.timer.deadline} unless confirmed: dpdk-doctor fix ${site.hostArgs}--confirm ${id}`
       : '; no revert timer (--no-revert-timer)'
-    return finish('applied', `applied ${applied.length} step(s)${timerNote}`, 0, [], breaking.length > 0 ? [`applied with --force although: ${breaking.map((s) => s.impactReason).join('; ')}`] : [])
+    return await finish('applied', `applied ${applied.length} step(s)${timerNote}`, 0, [], breaking.length > 0 ? [`applied with --force although: ${breaking.map((s) => s.impactReason).join('; ')}`] : [])
   } finally {
-    lock.release()
+    await lock.release()
   }
 }

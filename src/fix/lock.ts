@@ -18,6 +18,8 @@ export interface LockInfo {
   startedAt: string
   command: string
   changeId: string | null
+  /** The machine of the holder, for a lock on another host (fix --host X: the CLI's host; X's for its timer). */
+  host?: string
 }
 
 export interface LockOptions {

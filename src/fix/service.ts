@@ -16,19 +16,19 @@ import type {Runner} from '../exec/runner.js'
 import {buildHostState} from '../model/build.js'
 import {assertNetns} from '../util/names.js'
 import {applyPlan} from './apply.js'
-import {appendAudit} from './audit.js'
 import type {GuestOptions} from './guest.js'
 import {ipStateOf} from './plan-source.js'
 import {ReadOnlyRunner} from './read-only.js'
 import type {Rule} from '../engine/types.js'
-import {acquireLock} from './lock.js'
 import {findPersistence} from './persistence.js'
 import {buildPlan} from './planner.js'
 import {bundleProtectedSet, computeProtectedSet} from './protected.js'
 import {detachedTimer} from './revert-timer.js'
 import type {RevertTimer} from './revert-timer.js'
 import {runRollback} from './rollback.js'
-import {confirmMarker, latestOpenJournal, readJournal, statePaths, writeDurably, writeJournal} from './state-files.js'
+import {localSite} from './site.js'
+import type {FixSite} from './site.js'
+import {statePaths, writeDurably} from './state-files.js'
 import {CONFIRM_SCHEMA, FIX_EXIT, PLAN_SCHEMA, ROLLBACK_SCHEMA} from './types.js'
 import type {ApplyResult, BeforeAfter, ConfirmResult, FixPlan, LoadFigures, RollbackResult} from './types.js'
 
@@ -147,6 +147,8 @@ export interface ApplyRequest extends PlanRequest {
   ask?: (question: string, timeoutMs: number) => Promise<boolean>
   /** Shows the plan before the consent prompt (human mode). */
   showPlan?: (plan: FixPlan) => void
+  /** Where the lock, journal and timer live (fix --host X: on X); default this machine. */
+  site?: FixSite
 }
 
 export async function applyFix(req: ApplyRequest): Promise<ApplyResult & {exitCode: number; plan: FixPlan}> {
@@ -179,26 +181,27 @@ export async function applyFix(req: ApplyRequest): Promise<ApplyResult & {exitCo
   }
   if (!req.yes && plan.steps.length > 0) {
     req.showPlan?.(plan)
-    const ok = await (req.ask ?? (async () => false))(`Apply these ${plan.steps.length} step(s) to ${plan.host.netns ? `namespace ${plan.host.netns}` : 'this host'}? [y/N] `, 300_000)
+    const where = `${plan.host.netns ? `namespace ${plan.host.netns}` : 'this host'}`
+    const ok = await (req.ask ?? (async () => false))(`Apply these ${plan.steps.length} step(s) to ${req.site?.host ? `${where === 'this host' ? 'host' : `${where} on`} ${req.site.host}` : where}? [y/N] `, 300_000)
     if (!ok) throw new DoctorError('E_NOT_APPROVED', 'not applied: the plan was not approved', {exit: FIX_EXIT.NEEDS_CONSENT})
   }
+  const site = req.site ?? localSite(statePaths(env), req.timer ?? detachedTimer, env)
   const result = await applyPlan({
-    runner, plan, paths: statePaths(env), timer: req.timer ?? detachedTimer, env,
+    runner, plan, paths: site.paths, timer: req.timer ?? detachedTimer, env, site,
     machineId: req.machineId !== undefined ? req.machineId : hostInfo({netns: null, ovsRundir: null}).machineId,
     checkFingerprint: req.planFile !== null, force: req.force, noRevertTimer: req.noRevertTimer, allowIrreversible: req.allowIrreversible,
     confirmTimeoutMs: req.confirmTimeoutMs, forceUnlock: req.forceUnlock, progress: req.progress,
     stepPauseMs: Number(env.DPDK_DOCTOR_STEP_PAUSE_MS ?? 0) || 0, persist: req.persist ?? false,
   })
   if (result.status === 'applied' && result.id && (req.load || req.loadAfter)) {
-    const paths = statePaths(env)
-    const journal = readJournal(paths, result.id)
+    const journal = await site.readJournal(result.id)
     journal.loadBefore = before
-    writeJournal(paths, journal)
+    await site.writeJournal(journal)
     // While the VMs still wait for their new addresses, a load now would only measure a half-done fix.
     const guestPending = plan.guest.some((g) => g.address !== null) && !req.loadAfter
     if (guestPending) {
       result.loads = {before, after: null}
-      result.warnings.push(`the after measurement waits for the guest step: apply the network-config file(s), then measure and confirm: dpdk-doctor fix --confirm ${result.id} --load "<the load>"`)
+      result.warnings.push(`the after measurement waits for the guest step: apply the network-config file(s), then measure and confirm: dpdk-doctor fix ${site.hostArgs}--confirm ${result.id} --load "<the load>"`)
     } else {
       const after = await measure({...req, runner, load: req.loadAfter ?? req.load ?? null, netns: plan.host.netns, ovsRundir: plan.host.ovsRundir})
       result.loads = {before, after}
@@ -207,7 +210,7 @@ export async function applyFix(req: ApplyRequest): Promise<ApplyResult & {exitCo
   if (result.status === 'applied' && result.id && req.interactive && !req.yes && result.timer.deadline) {
     const left = Math.max(0, new Date(result.timer.deadline).getTime() - Date.now())
     if (await (req.ask ?? (async () => false))(`Keep the change? Answer y within ${Math.round(left / 1000)} s, or it is rolled back: `, left)) {
-      await confirmChange({changeId: result.id, env})
+      await confirmChange({changeId: result.id, env, site})
       result.confirmed = true
     }
   }
@@ -232,43 +235,46 @@ export interface ConfirmRequest {
   runner?: Runner
   timer?: RevertTimer
   progress?: (line: string) => void
+  /** Where the change lives (default: this machine). */
+  site?: FixSite
 }
 
 export async function confirmChange(req: ConfirmRequest): Promise<ConfirmResult & {exitCode: number}> {
   const env = req.env ?? process.env
-  const paths = statePaths(env)
+  const site = req.site ?? localSite(statePaths(env), req.timer ?? detachedTimer, env)
   let loads: BeforeAfter | null = null
   if (req.load) {
-    const pre = readJournal(paths, req.changeId)
+    const pre = await site.readJournal(req.changeId)
     const after = await measure({netns: pre.host.netns, ovsRundir: pre.host.ovsRundir, load: req.load, loadTimeoutMs: req.loadTimeoutMs, intervalMs: req.intervalMs, runner: req.runner, progress: req.progress})
     loads = {before: pre.loadBefore, after}
     if (after && (after.verdict === 'kernel-bypass' || after.exitCode >= 2)) {
       throw new DoctorError('E_NOT_CONFIRMED', `not confirmed: under the load the host still says "${after.verdict}" (exit ${after.exitCode})${pre.timer.deadline ? `; the change is rolled back at ${pre.timer.deadline}` : ''}`, {
-        exit: FIX_EXIT.NOT_CONFIRMED, suggestions: ['Apply the guest step (network-config files) first, or roll back now: dpdk-doctor fix --rollback ' + req.changeId],
+        exit: FIX_EXIT.NOT_CONFIRMED, suggestions: [`Apply the guest step (network-config files) first, or roll back now: dpdk-doctor fix ${site.hostArgs}--rollback ` + req.changeId],
       })
     }
   }
-  const lock = await acquireLock(paths.lockFile, {command: 'fix --confirm', changeId: req.changeId, waitMs: 15_000})
+  const lock = await site.lock({command: 'fix --confirm', changeId: req.changeId, waitMs: 15_000})
   try {
-    const journal = readJournal(paths, req.changeId)
-    appendAudit(paths, {kind: 'intent', action: 'confirm', changeId: journal.id, planId: journal.planId}, env)
+    const journal = await site.readJournal(req.changeId)
+    await site.audit({kind: 'intent', action: 'confirm', changeId: journal.id, planId: journal.planId})
     if (journal.status === 'rolled-back' || journal.status === 'reverted-after-failure' || journal.status === 'rollback-failed') {
-      appendAudit(paths, {kind: 'result', action: 'confirm', changeId: journal.id, outcome: `too-late-${journal.status}`, exitCode: FIX_EXIT.ROLLED_BACK}, env)
-      throw new DoctorError('E_ALREADY_ROLLED_BACK', `change ${journal.id} cannot be confirmed: it is ${journal.status}`, {exit: FIX_EXIT.ROLLED_BACK, suggestions: ['Apply it again: dpdk-doctor fix --apply']})
+      await site.audit({kind: 'result', action: 'confirm', changeId: journal.id, outcome: `too-late-${journal.status}`, exitCode: FIX_EXIT.ROLLED_BACK})
+      const by = journal.revertedByTimer ? ` (by its revert timer${site.host ? ` on ${site.host}` : ''}, at ${journal.revertedByTimer.at ?? 'an unknown time'})` : ''
+      throw new DoctorError('E_ALREADY_ROLLED_BACK', `change ${journal.id} cannot be confirmed: it is ${journal.status}${by}`, {exit: FIX_EXIT.ROLLED_BACK, suggestions: [`Apply it again: dpdk-doctor fix ${site.hostArgs}--apply`]})
     }
     const already = journal.status === 'confirmed'
-    writeDurably(confirmMarker(paths, journal.id), `${new Date().toISOString()}\n`)
+    await site.writeConfirmMarker(journal.id)
     journal.status = 'confirmed'
-    writeJournal(paths, journal)
-    const timerStopped = journal.timer.pid !== null ? (req.timer ?? detachedTimer).stop(journal.timer.pid, journal.id) : false
-    appendAudit(paths, {kind: 'result', action: 'confirm', changeId: journal.id, outcome: already ? 'already-confirmed' : 'confirmed', exitCode: 0, detail: {timerStopped}}, env)
+    await site.writeJournal(journal)
+    const timerStopped = journal.timer.pid !== null ? await site.stopTimer(journal.timer.pid, journal.id) : false
+    await site.audit({kind: 'result', action: 'confirm', changeId: journal.id, outcome: already ? 'already-confirmed' : 'confirmed', exitCode: 0, detail: {timerStopped}})
     return {
       schema: CONFIRM_SCHEMA, id: journal.id, status: already ? 'already-confirmed' : 'confirmed', timerStopped, loads,
-      message: already ? `change ${journal.id} was already confirmed` : `change ${journal.id} confirmed; it stays (undo it with dpdk-doctor fix --rollback ${journal.id})`,
+      message: already ? `change ${journal.id} was already confirmed` : `change ${journal.id} confirmed; it stays (undo it with dpdk-doctor fix ${site.hostArgs}--rollback ${journal.id})`,
       exitCode: 0,
     }
   } finally {
-    lock.release()
+    await lock.release()
   }
 }
 
@@ -279,37 +285,41 @@ export interface RollbackRequest {
   env?: NodeJS.ProcessEnv
   runner?: Runner
   timer?: RevertTimer
+  /** Where the change lives (default: this machine). */
+  site?: FixSite
 }
 
 export async function rollbackChange(req: RollbackRequest): Promise<RollbackResult & {exitCode: number}> {
   const env = req.env ?? process.env
-  const paths = statePaths(env)
+  const site = req.site ?? localSite(statePaths(env), req.timer ?? detachedTimer, env)
   const runner = req.runner ?? new HostRunner()
   const byTimer = req.by === 'revert-timer'
   // The timer waits for a running apply and takes over the lock of a CLI that died (its purpose).
-  const lock = await acquireLock(paths.lockFile, {command: byTimer ? 'revert-timer' : 'fix --rollback', changeId: req.changeId, waitMs: byTimer ? 3_600_000 : 0, takeOverStale: byTimer, forceUnlock: req.forceUnlock ?? null})
+  const lock = await site.lock({command: byTimer ? 'revert-timer' : 'fix --rollback', changeId: req.changeId, waitMs: byTimer ? 3_600_000 : 0, takeOverStale: byTimer, forceUnlock: req.forceUnlock ?? null})
   try {
     // Without an id: the newest change not rolled back yet, else the newest (rolling it back again changes nothing).
-    const journal = req.changeId ? readJournal(paths, req.changeId) : (latestOpenJournal(paths) ?? latestOpenJournal(paths, true))
-    if (!journal) throw new DoctorError('E_NO_JOURNAL', `no change to roll back in ${paths.journalDir}`)
-    if (byTimer && (journal.status === 'confirmed' || existsSync(confirmMarker(paths, journal.id)))) {
+    const journal = req.changeId ? await site.readJournal(req.changeId) : ((await site.latestJournal()) ?? (await site.latestJournal(true)))
+    if (!journal) throw new DoctorError('E_NO_JOURNAL', `no change to roll back in ${site.host ? `${site.host}:` : ''}${site.paths.journalDir}`)
+    if (byTimer && (journal.status === 'confirmed' || (await site.isConfirmed(journal.id)))) {
       return {schema: ROLLBACK_SCHEMA, id: journal.id, status: 'no-changes', changed: false, message: 'confirmed: the timer leaves it', commands: [], problems: [], exitCode: 0}
     }
-    appendAudit(paths, {kind: 'intent', action: 'rollback', changeId: journal.id, planId: journal.planId, detail: {by: req.by, journalStatus: journal.status, tookOverLock: lock.tookOver}}, env)
+    const timerDone = journal.revertedByTimer ?? null
+    await site.audit({kind: 'intent', action: 'rollback', changeId: journal.id, planId: journal.planId, detail: {by: req.by, journalStatus: journal.status, tookOverLock: lock.tookOver, ...(timerDone ? {revertedByTimer: timerDone} : {})}})
     const run = await runRollback(runner, journal)
     const ok = run.problems.length === 0
     journal.status = ok ? 'rolled-back' : 'rollback-failed'
-    writeJournal(paths, journal)
-    if (!byTimer && journal.timer.pid !== null) (req.timer ?? detachedTimer).stop(journal.timer.pid, journal.id)
+    await site.writeJournal(journal)
+    if (!byTimer && journal.timer.pid !== null && !timerDone) await site.stopTimer(journal.timer.pid, journal.id)
     const exitCode = ok ? 0 : FIX_EXIT.ROLLBACK_FAILED
-    appendAudit(paths, {kind: 'result', action: 'rollback', changeId: journal.id, planId: journal.planId, argv: run.commands.map((c) => c.argv), outcome: journal.status, exitCode, detail: {by: req.by, problems: run.problems}}, env)
+    await site.audit({kind: 'result', action: 'rollback', changeId: journal.id, planId: journal.planId, argv: run.commands.map((c) => c.argv), outcome: journal.status, exitCode, detail: {by: req.by, problems: run.problems}})
+    const byTimerNote = timerDone ? `its revert timer${site.host ? ` on ${site.host}` : ''} already rolled it back at ${timerDone.at ?? 'an unknown time'} (${timerDone.status}); ` : ''
     const message = !ok
-      ? `rollback of ${journal.id} did not restore everything: ${run.problems.join('; ')}`
+      ? `rollback of ${journal.id} did not restore everything: ${byTimerNote}${run.problems.join('; ')}`
       : run.changed
-        ? `rolled back ${journal.id}: ${run.commands.length} command(s); addresses and routes are as journaled`
-        : `no changes: ${journal.id} is already rolled back (addresses and routes are as journaled)`
+        ? `rolled back ${journal.id}: ${byTimerNote}${run.commands.length} command(s); addresses and routes are as journaled`
+        : `no changes: ${byTimerNote}${journal.id} is already rolled back (addresses and routes are as journaled)`
     return {schema: ROLLBACK_SCHEMA, id: journal.id, status: !ok ? 'rollback-failed' : run.changed ? 'rolled-back' : 'no-changes', changed: run.changed, message, commands: run.commands, problems: run.problems, exitCode}
   } finally {
-    lock.release()
+    await lock.release()
   }
 }

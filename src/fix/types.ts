@@ -191,6 +191,8 @@ export interface Journal {
   steps: Array<PlanStep & {status: StepStatus; at?: string}>
   timer: {pid: number | null; deadline: string | null; armedAt: string | null}
   loadBefore: LoadFigures | null
+  /** Set when read back: the revert timer already rolled the change back (a remote host's sh timer records it next to the journal). */
+  revertedByTimer?: {status: 'reverted' | 'revert-failed'; at: string | null; commands: Array<{exitCode: number; argv: string; stderr: string | null}>}
 }
 
 export interface AuditUser {
@@ -201,6 +203,8 @@ export interface AuditUser {
 }
 
 export interface ApplyResult {
+  /** fix --host X: the host the change is on (absent for this machine). */
+  host?: string
   schema: typeof APPLY_SCHEMA
   id: string | null
   planId: string
@@ -220,6 +224,8 @@ export interface ApplyResult {
 }
 
 export interface RollbackResult {
+  /** fix --host X: the host the change is on (absent for this machine). */
+  host?: string
   schema: typeof ROLLBACK_SCHEMA
   id: string
   status: 'rolled-back' | 'no-changes' | 'rollback-failed'
@@ -230,6 +236,8 @@ export interface RollbackResult {
 }
 
 export interface ConfirmResult {
+  /** fix --host X: the host the change is on (absent for this machine). */
+  host?: string
   schema: typeof CONFIRM_SCHEMA
   id: string
   status: 'confirmed' | 'already-confirmed'

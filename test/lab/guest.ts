@@ -108,18 +108,19 @@ const ADDRESS = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/
 const HOST = /^\d{1,3}(\.\d{1,3}){3}$/
 
 /** Sets the VM (lab-vm0) to the file: its NIC found by MAC (or name glob), addresses and routes replaced. */
-export async function applyGuestConfig(file: string): Promise<{ifname: string; addresses: string[]; routes: Array<{to: string; via: string}>}> {
+/** vmNs: the VM's namespace (lab-vm0; the two-host lab's VM1 is lab-vm1). */
+export async function applyGuestConfig(file: string, vmNs: string = VM_NS): Promise<{ifname: string; addresses: string[]; routes: Array<{to: string; via: string}>}> {
   const nics = parseNetworkConfig(fs.readFileSync(file, 'utf8'))
   if (nics.length !== 1) throw new LabError(`${file}: expected one ethernet, found ${nics.length}`)
   const nic = nics[0]!
   for (const a of nic.addresses) if (!ADDRESS.test(a)) throw new LabError(`${file}: not an IPv4 address/len: ${a}`)
   for (const r of nic.routes) if (!(r.to === 'default' || ADDRESS.test(r.to)) || !HOST.test(r.via)) throw new LabError(`${file}: bad route ${r.to} via ${r.via}`)
-  const links = JSON.parse((await labExec(null, ['ip', '-n', VM_NS, '-j', 'link', 'show'], {check: true})).stdout) as Array<{ifname: string; address?: string}>
+  const links = JSON.parse((await labExec(null, ['ip', '-n', vmNs, '-j', 'link', 'show'], {check: true})).stdout) as Array<{ifname: string; address?: string}>
   const glob = nic.name ? new RegExp(`^${nic.name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`) : null
   const match = links.filter((l) => l.ifname !== 'lo' && (nic.mac ? l.address?.toLowerCase() === nic.mac : glob ? glob.test(l.ifname) : false))
-  if (match.length !== 1) throw new LabError(`${file}: ${match.length} interfaces in ${VM_NS} match ${nic.mac ?? nic.name ?? '(nothing)'}`)
+  if (match.length !== 1) throw new LabError(`${file}: ${match.length} interfaces in ${vmNs} match ${nic.mac ?? nic.name ?? '(nothing)'}`)
   const dev = match[0]!.ifname
-  const ip = (...args: string[]) => labExec(null, ['ip', '-n', VM_NS, ...args], {check: true})
+  const ip = (...args: string[]) => labExec(null, ['ip', '-n', vmNs, ...args], {check: true})
   await ip('addr', 'flush', 'dev', dev)
   await ip('route', 'flush', 'dev', dev)
   for (const a of nic.addresses) await ip('addr', 'add', a, 'dev', dev)
