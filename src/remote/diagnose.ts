@@ -43,19 +43,34 @@ export interface MultiDiagnosis {
   failed: Array<{name: string; status: HostStatus; reason: string | null}>
 }
 
+/** A side that was not collected (or stopped answering): its status in capitals and why. */
+export function failedSideLine(name: string, status: HostStatus, reason: string | null): string {
+  return `${name}: ${status.toUpperCase()}${reason ? ` (${reason})` : ''}`
+}
+
+/** A path's traffic as the side line weighs it: bytes (or any rate) moved through a named port of a class. */
+export interface SidePath {
+  name: string
+  class: string
+  moved: number
+}
+
+/** "KERNEL PATH via ovsbr0 -> enp65s0f0np0": the busiest internal port, then the busiest kernel NIC. */
+export function kernelPathWords(paths: readonly SidePath[]): string {
+  const busiest = (cls: string) => paths.filter((p) => p.class === cls && p.moved > 0).sort((x, y) => y.moved - x.moved)[0]?.name
+  const hops = [busiest('internal'), busiest('kernel-nic')].filter((x): x is string => Boolean(x))
+  return `KERNEL PATH${hops.length > 0 ? ` via ${hops.join(' -> ')}` : ''}`
+}
+
 /** A host's line: its path in two words and where the traffic went. */
 export function sideLine(entry: HostEntry): string {
   const d = entry.diagnosis
-  if (!d) return `${entry.name}: ${entry.status.toUpperCase()}${entry.reason ? ` (${entry.reason})` : ''}`
-  const busiest = (cls: string) =>
-    (d.attribution?.paths ?? []).filter((p) => p.class === cls && p.rxBytes + p.txBytes > 0).sort((x, y) => y.rxBytes + y.txBytes - (x.rxBytes + x.txBytes))[0]?.name
+  if (!d) return failedSideLine(entry.name, entry.status, entry.reason)
   switch (d.verdict.kind) {
     case 'fast-path':
       return `${entry.name}: FAST PATH`
-    case 'kernel-bypass': {
-      const hops = [busiest('internal'), busiest('kernel-nic')].filter((x): x is string => Boolean(x))
-      return `${entry.name}: KERNEL PATH${hops.length > 0 ? ` via ${hops.join(' -> ')}` : ''}`
-    }
+    case 'kernel-bypass':
+      return `${entry.name}: ${kernelPathWords((d.attribution?.paths ?? []).map((p) => ({name: p.name, class: p.class, moved: p.rxBytes + p.txBytes})))}`
     case 'invalid-load':
       return `${entry.name}: INVALID LOAD`
     case 'no-userspace-datapath':

@@ -4,22 +4,22 @@
  * that fails is a status, never an exception: the others are still collected.
  */
 import {setMaxListeners} from 'node:events'
-import {hostname, release} from 'node:os'
-import {readFileSync} from 'node:fs'
 import type {Capture, CaptureManifest, HostInfo, LoadRecord, Sample, SourceResult} from '../capture/types.js'
 import {CAPTURE_FORMAT, CAPTURE_VERSION} from '../capture/types.js'
 import {bridgeProtocolsOf, bridgesOf, collectSample} from '../collect/collect.js'
 import type {CollectOptions} from '../collect/collect.js'
 import type {CollectTarget, SourceSpec} from '../collect/sources.js'
+import {hostInfo} from '../diagnose/live.js'
 import {DoctorError} from '../errors.js'
 import {HostRunner} from '../exec/runner.js'
 import type {Runner, RunResult} from '../exec/runner.js'
+import {sleep} from '../util/sleep.js'
 import {TOOL} from '../version.js'
 import {estimateClock, probeHost} from './probe.js'
 import type {ProbeResult} from './probe.js'
 import {RemoteResidentReader} from './resident.js'
 import type {RemoteReaderKind} from './readers.js'
-import {assertHostName, LOCAL_HOST} from './ssh.js'
+import {assertHostName, classifySshFailure, LOCAL_HOST} from './ssh.js'
 import type {HostFailure, HostStatus, RemoteRunner, SshSettings} from './ssh.js'
 
 export interface HostsRequest {
@@ -138,7 +138,7 @@ export class HostSession {
   }
 
   hostInfo(): HostInfo {
-    if (this.isLocal || !this.probe) return localHostInfo(this.target)
+    if (this.isLocal || !this.probe) return hostInfo(this.target)
     const p = this.probe
     return {
       hostname: p.hostname,
@@ -151,15 +151,6 @@ export class HostSession {
   }
 }
 
-function localHostInfo(target: CollectTarget): HostInfo {
-  let machineId: string | null = null
-  try {
-    machineId = readFileSync('/etc/machine-id', 'utf8').trim() || null
-  } catch {
-    machineId = null
-  }
-  return {hostname: hostname(), machineId, kernel: release(), netns: target.netns, ovsRundir: target.ovsRundir}
-}
 
 /** The status a reachable host's before snapshot gives: OVS missing or not answering. */
 export function snapshotStatus(sample: Sample): {status: HostStatus; reason: string} | null {
@@ -170,26 +161,38 @@ export function snapshotStatus(sample: Sample): {status: HostStatus; reason: str
   return {status: 'ovs-down', reason: `OVSDB does not answer: ${bridge.reason ?? bridge.status}`}
 }
 
+/**
+ * A host that stopped answering, from one sample it gave: no source answered, and its resident ssh
+ * ended (ssh's own failure, classified as at the probe) or every reading ran out of time. null while
+ * anything answered (a host whose OVS is down still answers its kernel readers).
+ */
+export function sampleFailure(sample: Sample, destination: string): HostFailure | null {
+  const results = Object.values(sample.sources)
+  if (results.length === 0 || results.some((r) => r.status === 'ok')) return null
+  const ended = results.map((r) => /^the remote reader ended \((.*)\)$/s.exec(r.reason ?? '')?.[1]).find((x): x is string => Boolean(x))
+  if (ended) {
+    const text = ended.replace(/^ssh: /, '')
+    return classifySshFailure(text, destination) ?? {status: 'unreachable', reason: text, fix: null}
+  }
+  if (results.every((r) => r.status === 'timeout' || r.status === 'skipped')) return {status: 'timeout', reason: results.find((r) => r.status === 'timeout')?.reason ?? 'no answer', fix: null}
+  return null
+}
+
 /** Sessions per host for a snapshot (~25 sources). */
 /** The least time a remote reading gets (a 2-core host under load took 6 s for `ip -s -d link` over ssh). */
 const REMOTE_MIN_SOURCE_TIMEOUT_MS = 20_000
 const SNAPSHOT_SESSIONS = 4
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const t = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, {once: true})
-  })
+/** The --host names, validated (`local` as it is); none, or one given twice, is a usage error. */
+export function checkedHostNames(hosts: readonly string[]): string[] {
+  if (hosts.length === 0) throw new DoctorError('E_USAGE', 'no host given')
+  const names = hosts.map((h) => (h === LOCAL_HOST ? h : assertHostName(h)))
+  if (new Set(names).size !== names.length) throw new DoctorError('E_USAGE', `a host is given twice: ${names.join(', ')}`)
+  return names
+}
 
 export async function captureHosts(req: HostsRequest): Promise<HostsCapture> {
-  if (req.hosts.length === 0) throw new DoctorError('E_USAGE', 'no host given')
-  const names = req.hosts.map((h) => (h === LOCAL_HOST ? h : assertHostName(h)))
-  if (new Set(names).size !== names.length) throw new DoctorError('E_USAGE', `a host is given twice: ${names.join(', ')}`)
+  const names = checkedHostNames(req.hosts)
   if (req.loadHost && !names.includes(req.loadHost)) throw new DoctorError('E_USAGE', `--load-host ${req.loadHost} is not one of the --host values`)
   const local = req.runner ?? new HostRunner()
   const progress = req.progress ?? (() => {})

@@ -2,6 +2,8 @@
  * Text for the watch: numbers, sparklines, and the plain and JSON lines written one per interval
  * when nobody is watching a terminal (a pipe, CI). Pure functions of a WatchFrame.
  */
+import {failedSideLine} from '../remote/diagnose.js'
+import type {CrossView, HostView, MultiFrame, WireDirection} from './multi.js'
 import type {FindingEntry, PathLabel, PortRow, WatchFrame} from './types.js'
 
 const BARS = '▁▂▃▄▅▆▇█'
@@ -122,8 +124,13 @@ const round = (n: number | null, digits = 1) => (n === null ? null : Number(n.to
 
 /** One JSON object per interval; findings that fired since the previous line ride along. */
 export function jsonLine(frame: WatchFrame, newFindings: FindingEntry[]): string {
-  return JSON.stringify({
-    type: 'sample',
+  return JSON.stringify(jsonSample(frame, newFindings))
+}
+
+/** The interval's object of jsonLine (a multi-host tick holds one per host). */
+export function jsonSample(frame: WatchFrame, newFindings: FindingEntry[]) {
+  return {
+    type: 'sample' as const,
     elapsedS: round(frame.elapsedS, 3),
     samples: frame.samples,
     path: frame.path,
@@ -138,5 +145,46 @@ export function jsonLine(frame: WatchFrame, newFindings: FindingEntry[]): string
     mainThreadPps: round(frame.mainThreadPps),
     load: frame.load ? {state: frame.load.state, target: frame.load.target, bitsPerSecond: frame.load.bitsPerSecond, retransmits: frame.load.retransmits, interval: frame.load.interval, error: frame.load.error} : null,
     newFindings,
+  }
+}
+
+/** "lab-host0 dpdk0 tx 93.1k pkt/s 1127.5 Mbit/s -> lab-host1 dpdk0 rx 93.0k pkt/s 1127.0 Mbit/s (gap 0.1 %)" */
+export function wireText(d: WireDirection): string {
+  const gap = d.gapPct === null ? 'sender idle' : `gap ${d.gapPct.toFixed(1)} %`
+  return `${d.from} ${d.fromPorts.join('+')} tx ${formatRate(d.txPps)} pkt/s ${formatMbps(d.txMbps)} Mbit/s -> ${d.to} ${d.toPorts.join('+')} rx ${formatRate(d.rxPps)} pkt/s ${formatMbps(d.rxMbps)} Mbit/s (${gap})`
+}
+
+/** A cross-host rule's state in one line: "cross-wire-accounting: CRITICAL <message>", "...: unknown (why)". */
+export function crossText(c: CrossView): string {
+  if (c.status === 'fail') return `${c.ruleId}: ${c.severity.toUpperCase()} ${c.text ?? ''}`
+  return `${c.ruleId}: ${c.status}${c.text ? ` (${c.text})` : ''}`
+}
+
+/** A host's part of a plain multi-host line: its own plain line, or its status when it does not answer. */
+export function hostPlainLine(h: HostView): string {
+  if (h.status !== 'ok') return `${failedSideLine(h.name, h.status, h.reason)}${h.failedAtS !== null ? ` since ${h.failedAtS.toFixed(0)}s` : ''}`
+  return `${h.name}: ${plainLine(h.frame)}`
+}
+
+/** The plain lines of one multi-host tick: the sides, the wire, the failing cross-host rules, then each host. */
+export function multiPlainLines(frame: MultiFrame): string[] {
+  const at = `[${frame.elapsedS.toFixed(0)}s]`
+  const lines = [`${at} ${frame.sides.join('; ')}`]
+  if (frame.wire.length > 0) lines.push(`${at} wire: ${frame.wire.map(wireText).join('; ')}`)
+  for (const c of frame.cross.filter((x) => x.status === 'fail')) lines.push(`${at} cross: ${crossText(c)}`)
+  for (const h of frame.hosts) lines.push(hostPlainLine(h))
+  return lines
+}
+
+/** One JSON object per multi-host tick: each host's sample (with its host and status), the wire and the cross-host rules. */
+export function multiJsonLine(frame: MultiFrame, newFindings: Record<string, FindingEntry[]>): string {
+  return JSON.stringify({
+    type: 'tick',
+    tick: frame.ticks,
+    elapsedS: round(frame.elapsedS, 3),
+    sides: frame.sides,
+    wire: frame.wire.map((d) => ({from: d.from, to: d.to, fromPorts: d.fromPorts, toPorts: d.toPorts, txPps: round(d.txPps), txMbps: round(d.txMbps, 3), rxPps: round(d.rxPps), rxMbps: round(d.rxMbps, 3), gapPct: round(d.gapPct)})),
+    cross: frame.cross,
+    hosts: frame.hosts.map((h) => ({host: h.name, status: h.status, reason: h.reason, failedAtS: h.failedAtS === null ? null : round(h.failedAtS), ...jsonSample(h.frame, newFindings[h.name] ?? [])})),
   })
 }

@@ -71,11 +71,19 @@ export interface RemoteWatchTarget {
   signal?: AbortSignal
 }
 
-/** Probes the host over ssh; a host that failed is the error, with its status and fix. */
-export async function openRemoteSource(req: RemoteWatchTarget): Promise<{source: RemoteSampleSource; host: HostInfo}> {
+/** Probes the host over ssh: the session, whatever its status (a multi-host watch shows a failed host). */
+export async function openRemoteHost(req: RemoteWatchTarget): Promise<HostSession> {
   const name = assertHostName(req.host)
   const session = new HostSession(name, {netns: req.netns, ovsRundir: req.ovsRundir, remote: true}, req.runner ?? new HostRunner())
   await session.open(req.ssh, req.signal)
+  if (session.status !== 'ok') session.close()
+  return session
+}
+
+/** Probes the host over ssh; a host that failed is the error, with its status and fix. */
+export async function openRemoteSource(req: RemoteWatchTarget): Promise<{source: RemoteSampleSource; host: HostInfo}> {
+  const session = await openRemoteHost(req)
+  const name = session.name
   if (session.status !== 'ok') {
     session.close()
     throw new DoctorError('E_HOST', `${name}: ${session.status}${session.failure ? ` (${session.failure.reason})` : ''}`, {suggestions: session.failure?.fix ? [session.failure.fix] : []})

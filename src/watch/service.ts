@@ -13,7 +13,16 @@ import {HostRunner} from '../exec/runner.js'
 import type {Runner} from '../exec/runner.js'
 import type {Style} from '../report/style.js'
 import type {SshSettings} from '../remote/ssh.js'
-import {openRemoteSource} from './remote.js'
+import {diagnoseHosts, inputsOfCapture, MULTI_HOST_SCHEMA, saveHosts} from '../remote/diagnose.js'
+import type {MultiDiagnosis} from '../remote/diagnose.js'
+import {checkedHostNames} from '../remote/hosts.js'
+import type {HostsCapture} from '../remote/hosts.js'
+import {crossLines, failedHostsLine, sidesLine} from '../remote/report.js'
+import {DoctorError} from '../errors.js'
+import {LOCAL_HOST} from '../remote/ssh.js'
+import {MultiWatch} from './multi.js'
+import type {HostWatchInit} from './multi.js'
+import {openRemoteHost, openRemoteSource, RemoteSampleSource} from './remote.js'
 import {LiveSampleSource, ReplaySampleSource} from './sources.js'
 import type {SampleSource} from './sources.js'
 import {loadArgv, WatchSession} from './session.js'
@@ -118,6 +127,103 @@ export function summaryJson(result: WatchResult): string {
     findings: d.findings.length,
     findingIds: [...new Set(d.findings.map((f) => f.ruleId))],
     window: d.window,
+    savedTo: result.savedTo,
+  })
+}
+
+export interface MultiWatchRequest extends WatchRequest {
+  hosts: string[]
+  ssh: SshSettings
+  intervalMs: number
+  signal?: AbortSignal
+}
+
+export interface MultiWatchSetup {
+  watch: MultiWatch
+  notes: string[]
+}
+
+/**
+ * watch --host A --host B: every host probed at once (`local` is this machine's sampler); a host
+ * that failed is shown with its status beside the others; every host failing is the error.
+ */
+export async function createMultiWatch(req: MultiWatchRequest): Promise<MultiWatchSetup> {
+  if (req.save) assertBundleDir(req.save)
+  const names = checkedHostNames(req.hosts)
+  const runner = req.runner ?? new HostRunner()
+  const target = targetOf(req)
+  const hosts = await Promise.all(
+    names.map(async (name): Promise<HostWatchInit> => {
+      if (name === LOCAL_HOST) return {name, host: hostInfo(target), source: new LiveSampleSource(runner, target), status: 'ok', failure: null, probe: null}
+      const session = await openRemoteHost({host: name, ssh: req.ssh, netns: req.netns, ovsRundir: req.ovsRundir, runner, signal: req.signal})
+      if (session.status === 'ok') return {name, host: session.hostInfo(), source: new RemoteSampleSource(session), status: 'ok', failure: null, probe: session.probe}
+      const host: HostInfo = {hostname: name, machineId: null, kernel: null, netns: req.netns, ovsRundir: req.ovsRundir}
+      return {name, host, source: null, status: session.status, failure: session.failure, probe: session.probe}
+    }),
+  )
+  if (hosts.every((h) => h.source === null)) {
+    throw new DoctorError('E_HOST', `no host answered: ${hosts.map((h) => `${h.name} ${h.status}${h.failure ? ` (${h.failure.reason})` : ''}`).join('; ')}`, {
+      suggestions: hosts.flatMap((h) => (h.failure?.fix ? [h.failure.fix] : [])),
+    })
+  }
+  const load = req.load ? loadArgv(req.load) : null
+  const watch = new MultiWatch({hosts, runner, load: load?.argv ?? null, loadTimeoutMs: req.loadTimeoutMs, durationMs: req.durationMs, tickBudgetMs: Math.max(2 * req.intervalMs, 5000)})
+  const notes = [...(load?.note ? [load.note] : []), ...hosts.filter((h) => h.source === null).map((h) => `${h.name}: ${h.status}${h.failure ? ` (${h.failure.reason})` : ''}: not watched`)]
+  for (const n of notes) watch.note(n)
+  return {watch, notes}
+}
+
+export interface MultiWatchResult {
+  multi: MultiDiagnosis
+  savedTo: string | null
+}
+
+/** Saves DIR/<host>/ + DIR/hosts.json when asked, and diagnoses every host and the pair, as `diagnose --host A --host B`. */
+export function finishMultiWatch(capture: HostsCapture, req: Pick<WatchRequest, 'save'>): MultiWatchResult {
+  let savedTo: string | null = null
+  if (req.save) {
+    saveHosts(req.save, capture)
+    savedTo = resolve(req.save)
+  }
+  return {multi: diagnoseHosts(inputsOfCapture(capture, savedTo)), savedTo}
+}
+
+/** The exit summary: the sides, the cross-host findings, each host's summary, the failed hosts. */
+export function multiSummaryLines(result: MultiWatchResult, style: Style): string[] {
+  const md = result.multi
+  const colour = md.exitCode === 0 ? style.green : md.exitCode === 1 ? style.yellow : md.exitCode === 2 ? style.red : style.dim
+  const lines = [colour(style.bold(sidesLine(md))), ...crossLines(md)]
+  for (const h of md.hosts) {
+    lines.push(`== ${printable(h.name)} (${h.status}) ==`)
+    if (h.diagnosis) lines.push(...summaryLines({diagnosis: h.diagnosis, savedTo: null}, style).map((l) => `  ${l}`))
+    else lines.push(`  not collected: ${printable(h.reason ?? h.status)}${h.fix ? ` (to fix: ${printable(h.fix)})` : ''}`)
+  }
+  lines.push(`${colour(md.status)} (exit ${md.exitCode}); ${failedHostsLine(md)}`)
+  if (result.savedTo) lines.push(`Saved the hosts' captures to ${printable(result.savedTo)}: dpdk-doctor diagnose --from ${printable(result.savedTo)}`)
+  return lines
+}
+
+/** The exit summary as the last JSON line. */
+export function multiSummaryJson(result: MultiWatchResult): string {
+  const md = result.multi
+  return JSON.stringify({
+    type: 'summary',
+    schema: MULTI_HOST_SCHEMA,
+    status: md.status,
+    exitCode: md.exitCode,
+    sides: md.sides,
+    hosts: md.hosts.map((h) => ({
+      name: h.name,
+      status: h.status,
+      reason: h.reason,
+      exitCode: h.diagnosis?.exitCode ?? null,
+      verdict: h.diagnosis?.verdict ?? null,
+      findings: h.diagnosis?.findings.length ?? null,
+      findingIds: h.diagnosis ? [...new Set(h.diagnosis.findings.map((f) => f.ruleId))] : [],
+      window: h.diagnosis?.window ?? null,
+    })),
+    cross: md.cross,
+    failed: md.failed,
     savedTo: result.savedTo,
   })
 }

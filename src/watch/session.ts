@@ -20,9 +20,12 @@ import type {LoadView} from './types.js'
 /** Samples kept for --save and the summary: an hour at 1 s (the oldest live ones go first). */
 export const MAX_KEPT_SAMPLES = 3600
 
+/** What a session writes to: a WatchStore, or (a multi-host watch's load owner) one that tees the load to every host's. */
+export type SessionStore = Pick<WatchStore, 'addSample' | 'setLoad' | 'note'>
+
 export interface WatchSessionOptions {
   source: SampleSource
-  store: WatchStore
+  store: SessionStore
   runner: Runner
   host: HostInfo
   /** argv of the load (no shell), already adjusted by loadArgv(). */
@@ -118,6 +121,11 @@ export class WatchSession {
   private keep(sample: Sample): void {
     this.samples.push(sample)
     if (this.samples.length > MAX_KEPT_SAMPLES) this.samples.splice(1, 1) // keep the before snapshot
+  }
+
+  /** The load has ended (whether or not a sample has shown it yet). */
+  loadEnded(): boolean {
+    return this.loadResult !== null
   }
 
   /** Done: the recording ended, --duration passed, or the load ended (and one more sample showed it). */

@@ -85,6 +85,11 @@ export class WatchStore {
 
   readonly getSnapshot = (): WatchFrame => this.frame
 
+  /** The rolling window the verdict is judged on (a multi-host watch runs the cross-host rules on it); null before two samples. */
+  rollingWindow(): LoadWindow | null {
+    return this.analysis?.window ?? null
+  }
+
   /**
    * A new sample: a full one (before, final) or live counters read through the last full one.
    * `queues`: the per-queue counters read beside a live sample (a full one has them in OVSDB's Interface rows).

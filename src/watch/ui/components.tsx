@@ -171,14 +171,14 @@ export function FixPlan({lines}: {lines: string[]}): ReactNode {
   )
 }
 
-export function KeysLine({paused, interactive, notes, showQueues = false}: {paused: boolean; interactive: boolean; notes: string[]; showQueues?: boolean}): ReactNode {
+export function KeysLine({paused, interactive, notes, showQueues = false, multi = false}: {paused: boolean; interactive: boolean; notes: string[]; showQueues?: boolean; multi?: boolean}): ReactNode {
   return (
     <Box flexDirection="column">
       {notes.map((n) => (
         <Text key={n} dimColor>{n}</Text>
       ))}
       <Text dimColor>
-        {interactive ? `q quit  p pause  s save a capture  f fix plan  r queues${showQueues ? ' (on)' : ''}` : 'Ctrl-C to stop'}
+        {interactive ? (multi ? 'q quit  p pause  s save the hosts\' captures' : `q quit  p pause  s save a capture  f fix plan  r queues${showQueues ? ' (on)' : ''}`) : 'Ctrl-C to stop'}
         {paused ? <Text color="yellow">{'  [paused: the screen is frozen, sampling goes on]'}</Text> : null}
       </Text>
     </Box>

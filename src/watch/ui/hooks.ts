@@ -31,7 +31,7 @@ export function useSelfAdjustingInterval(tick: (signal: AbortSignal) => Promise<
 }
 
 /** Samples the session every interval; calls onDone once it has finished (load ended, duration, recording's end). */
-export function useSampler(session: WatchSession, opts: {intervalMs: number; onDone: () => void; onError: (e: unknown) => void}): void {
+export function useSampler(session: Pick<WatchSession, 'sampleOnce' | 'finished'>, opts: {intervalMs: number; onDone: () => void; onError: (e: unknown) => void}): void {
   const [running, setRunning] = useState(true)
   const onDoneRef = useRef(opts.onDone)
   useLayoutEffect(() => {

@@ -6,9 +6,12 @@
  * command ever loads ink or react.
  */
 import {render} from 'ink'
+import type {ReactNode} from 'react'
 import {App} from './App.js'
 import type {AppProps} from './App.js'
 import {ErrorBoundary} from './components.js'
+import {MultiApp} from './multi.js'
+import type {MultiAppProps} from './multi.js'
 
 export interface DashboardOptions extends AppProps {
   stdout?: NodeJS.WriteStream
@@ -18,9 +21,19 @@ export interface DashboardOptions extends AppProps {
 /** Shows the dashboard until q, Ctrl-C, SIGTERM or the end of the watch; ink restores the terminal. */
 export async function runDashboard(opts: DashboardOptions): Promise<void> {
   const {stdout, stdin, ...app} = opts
+  await show(<App {...app} />, {stdout, stdin})
+}
+
+/** The two-host dashboard (watch --host A --host B), drawn and ended as the single-host one. */
+export async function runMultiDashboard(opts: MultiAppProps & {stdout?: NodeJS.WriteStream; stdin?: NodeJS.ReadStream}): Promise<void> {
+  const {stdout, stdin, ...app} = opts
+  await show(<MultiApp {...app} />, {stdout, stdin})
+}
+
+async function show(app: ReactNode, {stdout, stdin}: {stdout?: NodeJS.WriteStream | undefined; stdin?: NodeJS.ReadStream | undefined}): Promise<void> {
   const instance = render(
     <ErrorBoundary>
-      <App {...app} />
+      {app}
     </ErrorBoundary>,
     // Only the streams given: an explicit undefined would replace ink's process.stdout default.
     // (Not ink's incrementalRendering: in tmux it left parts of earlier frames on the screen, rows
