@@ -25,20 +25,61 @@ export interface SshServer {
   inNs: (argv: string[]) => string[]
   start(): Promise<void>
   stop(): Promise<void>
+  /**
+   * The host goes away under its clients: the sessions this sshd forked (its descendants, by PID,
+   * from /proc) and then the listener get SIGTERM, so open connections drop and new ones are refused.
+   */
+  kill(): Promise<void>
   destroy(): Promise<void>
+}
+
+/** PIDs whose parent chain leads to `root` (from /proc/PID/stat), deepest first. */
+function descendantsOf(root: number): number[] {
+  const parent = new Map<number, number>()
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8')
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      parent.set(Number(e), ppid)
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const depth = (pid: number): number => {
+    let d = 0
+    for (let p = parent.get(pid); p !== undefined && p !== root && p > 1; p = parent.get(p)) d++
+    return d
+  }
+  const under = (pid: number) => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === root) return true
+    return false
+  }
+  return [...parent.keys()].filter(under).sort((a, b) => depth(b) - depth(a))
 }
 
 function sh(argv: string[], opts: {input?: string} = {}): string {
   return execFileSync(argv[0]!, argv.slice(1), {encoding: 'utf8', input: opts.input, stdio: ['pipe', 'pipe', 'pipe']})
 }
 
-export async function makeSshServer(opts: {user?: string; ports?: number[]} = {}): Promise<SshServer> {
-  const netns = `ddssh-${process.pid}-${counter++}`
+/**
+ * opts.join: a second server in that server's namespace (its own sshd, keys and config), on
+ * opts.port, named opts.alias in its ssh config: another host for the same client, which can be
+ * killed alone. The namespace stays the first server's (only it deletes it).
+ * opts.listen: more addresses for sshd (and known_hosts), to be put on a device of the namespace by
+ * the test between makeSshServer and start() (a session that arrives on an address the test owns).
+ */
+export async function makeSshServer(opts: {user?: string; ports?: number[]; join?: SshServer; port?: number; alias?: string; listen?: string[]} = {}): Promise<SshServer> {
+  const netns = opts.join?.netns ?? `ddssh-${process.pid}-${counter++}`
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddssh-'))
   fs.chmodSync(dir, 0o755)
-  const port = 2222
-  sh(['ip', 'netns', 'add', netns])
-  sh(['ip', '-n', netns, 'link', 'set', 'lo', 'up'])
+  const port = opts.port ?? 2222
+  const alias = opts.alias ?? 'dd-remote'
+  if (!opts.join) {
+    sh(['ip', 'netns', 'add', netns])
+    sh(['ip', '-n', netns, 'link', 'set', 'lo', 'up'])
+  }
   // sshd's privilege separation directory (Debian's unit makes it at start).
   fs.mkdirSync('/run/sshd', {recursive: true, mode: 0o755})
   sh(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')])
@@ -50,13 +91,14 @@ export async function makeSshServer(opts: {user?: string; ports?: number[]} = {}
   if (opts.user) fs.writeFileSync(path.join(keys, opts.user), pub, {mode: 0o644})
   const hostPub = fs.readFileSync(path.join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ')
   const knownHosts = path.join(dir, 'known_hosts')
-  fs.writeFileSync(knownHosts, [port, ...(opts.ports ?? [])].map((p) => `[127.0.0.1]:${p} ${hostPub}\n`).join(''))
+  fs.writeFileSync(knownHosts, ['127.0.0.1', ...(opts.listen ?? [])].flatMap((a) => [port, ...(opts.ports ?? [])].map((p) => `[${a}]:${p} ${hostPub}\n`)).join(''))
   fs.writeFileSync(path.join(dir, 'known_hosts_empty'), '')
   fs.writeFileSync(
     path.join(dir, 'sshd_config'),
     [
       ...[port, ...(opts.ports ?? [])].map((p) => `Port ${p}`),
       'ListenAddress 127.0.0.1',
+      ...(opts.listen ?? []).map((a) => `ListenAddress ${a}`),
       `HostKey ${path.join(dir, 'host_key')}`,
       `AuthorizedKeysFile ${keys}/%u`,
       `PidFile ${path.join(dir, 'sshd.pid')}`,
@@ -81,7 +123,7 @@ export async function makeSshServer(opts: {user?: string; ports?: number[]} = {}
   fs.writeFileSync(
     config,
     [
-      'Host dd-remote',
+      `Host ${alias}`,
       '  User root',
       `  UserKnownHostsFile ${knownHosts}`,
       ...common,
@@ -150,12 +192,28 @@ export async function makeSshServer(opts: {user?: string; ports?: number[]} = {}
       }
       child = null
     },
+    async kill() {
+      if (!child || child.pid === undefined || child.exitCode !== null) return
+      const exited = new Promise((r) => child!.once('exit', r))
+      for (const pid of descendantsOf(child.pid)) {
+        try {
+          process.kill(pid, 'SIGTERM')
+        } catch {
+          // Already gone.
+        }
+      }
+      child.kill('SIGTERM')
+      await exited
+      child = null
+    },
     async destroy() {
       await server.stop()
-      try {
-        sh(['ip', 'netns', 'del', netns])
-      } catch {
-        // Already gone.
+      if (!opts.join) {
+        try {
+          sh(['ip', 'netns', 'del', netns])
+        } catch {
+          // Already gone.
+        }
       }
       fs.rmSync(dir, {recursive: true, force: true})
     },

@@ -640,15 +640,11 @@ async function build(opts: UpOptions): Promise<LabMem> {
     `--log-file=${path.join(p.log, 'ovsdb-server.log')}`, '--detach',
   ])
   await vsctl('--no-wait', 'init')
-  await vsctl('--no-wait', 'set', 'Open_vSwitch', '.', 'ovs_version=3.1.0', 'db_version=8.3.1', 'system_type=debian', 'system_version=12')
-  const maxSleep = opts.pmdMaxSleepUs ?? (process.env.LAB_PMD_MAXSLEEP !== undefined ? Number(process.env.LAB_PMD_MAXSLEEP) : 1000)
-  const memArgs = mem === 'huge'
-    ? [`other_config:dpdk-hugepage-dir=${p.hugepages}`, 'other_config:dpdk-socket-mem=128', 'other_config:dpdk-socket-limit=192', 'other_config:dpdk-extra=--file-prefix=ovslab --no-pci']
-    // OVS 3.1 appends --in-memory unless --legacy-mem is given, and --no-huge implies legacy memory (LAB.md §3.2-3)
-    : ['other_config:dpdk-extra=--file-prefix=ovslab --no-pci --no-huge --legacy-mem -m 256']
-  await vsctl('--no-wait', 'set', 'Open_vSwitch', '.', 'other_config:dpdk-init=true', 'other_config:dpdk-lcore-mask=0x1',
-    'other_config:pmd-cpu-mask=0x2', ...memArgs, 'other_config:pmd-perf-metrics=true', `other_config:pmd-maxsleep=${maxSleep}`,
-    'external_ids:system-id=lab-host0', 'external_ids:hostname=lab-host0')
+  await vsctl('--no-wait', 'set', 'Open_vSwitch', '.', ...LAB_OVS_IDENTITY)
+  await vsctl('--no-wait', 'set', 'Open_vSwitch', '.', ...labDpdkConfig({
+    mem, hugepageDir: p.hugepages, filePrefix: 'ovslab', lcoreMask: '0x1', pmdMask: '0x2', systemId: HOST_NS,
+    maxSleepUs: opts.pmdMaxSleepUs ?? null,
+  }))
   // through a symlink named ovs-vswitchd, so the control socket is ovs-vswitchd.<pid>.ctl (LAB.md §3.2-5)
   fs.rmSync(p.vswitchd, {force: true})
   fs.symlinkSync(OVS_DPDK_BINARY, p.vswitchd)
@@ -936,29 +932,7 @@ export async function down(): Promise<DownResult> {
   await downExtras(result, problems)
 
   // 1. processes: only recorded PIDs whose comm still matches
-  const targets = labProcesses().filter((pr) => pr.alive)
-  for (const pr of targets) {
-    try {
-      process.kill(pr.pid, 'SIGTERM')
-      result.killed.push({name: pr.name, pid: pr.pid, signal: 'SIGTERM'})
-    } catch {
-      /* already gone */
-    }
-  }
-  const stillAlive = () => targets.filter((pr) => pidMatches(pr.pid, pr.comm))
-  const deadline = Date.now() + 5_000
-  while (stillAlive().length > 0 && Date.now() < deadline) await sleep(50)
-  for (const pr of stillAlive()) {
-    try {
-      process.kill(pr.pid, 'SIGKILL')
-      result.killed.push({name: pr.name, pid: pr.pid, signal: 'SIGKILL'})
-    } catch {
-      /* gone */
-    }
-  }
-  const deadline2 = Date.now() + 3_000
-  while (stillAlive().length > 0 && Date.now() < deadline2) await sleep(50)
-  for (const pr of stillAlive()) problems.push(`${pr.name} pid ${pr.pid} survived SIGKILL`)
+  problems.push(...(await terminate(labProcesses().filter((pr) => pr.alive), result.killed)))
 
   // 2. namespaces: only the four lab ones
   const ns = await existingNamespaces()
@@ -1301,6 +1275,25 @@ export function descendantsWithComm(pid: number, comm: string): number[] {
   return out
 }
 
+/** What the lab sets on each host's Open_vSwitch row to look like the seed's host (OVS 3.1 on Debian 12). */
+export const LAB_OVS_IDENTITY = ['ovs_version=3.1.0', 'db_version=8.3.1', 'system_type=debian', 'system_version=12'] as const
+
+/**
+ * A lab host's DPDK settings: its own memory (hugetlbfs dir, or no hugepages), DPDK file prefix,
+ * cores, PMD sleep (LAB_PMD_MAXSLEEP, default 1000 us: two PMDs on two cores must fit) and identity.
+ */
+export function labDpdkConfig(o: {mem: LabMem; hugepageDir: string; filePrefix: string; lcoreMask: string; pmdMask: string; systemId: string; maxSleepUs: number | null}): string[] {
+  const maxSleep = o.maxSleepUs ?? (process.env.LAB_PMD_MAXSLEEP !== undefined ? Number(process.env.LAB_PMD_MAXSLEEP) : 1000)
+  const memArgs = o.mem === 'huge'
+    ? [`other_config:dpdk-hugepage-dir=${o.hugepageDir}`, 'other_config:dpdk-socket-mem=128', 'other_config:dpdk-socket-limit=192', `other_config:dpdk-extra=--file-prefix=${o.filePrefix} --no-pci`]
+    // OVS 3.1 appends --in-memory unless --legacy-mem is given, and --no-huge implies legacy memory (LAB.md §3.2-3)
+    : [`other_config:dpdk-extra=--file-prefix=${o.filePrefix} --no-pci --no-huge --legacy-mem -m 256`]
+  return [
+    'other_config:dpdk-init=true', `other_config:dpdk-lcore-mask=${o.lcoreMask}`, `other_config:pmd-cpu-mask=${o.pmdMask}`, ...memArgs,
+    'other_config:pmd-perf-metrics=true', `other_config:pmd-maxsleep=${maxSleep}`, `external_ids:system-id=${o.systemId}`, `external_ids:hostname=${o.systemId}`,
+  ]
+}
+
 /** Stop recorded extra processes (and, with tree, their same-comm descendants): SIGTERM, SIGKILL after 5 s. */
 export async function stopExtraProcesses(procs: readonly LabExtraProcess[], killed?: DownResult['killed']): Promise<string[]> {
   const targets: Array<{name: string; pid: number; comm: string}> = []
@@ -1310,28 +1303,35 @@ export async function stopExtraProcesses(procs: readonly LabExtraProcess[], kill
     const kids = pr.tree ? descendantsWithComm(pid, pr.comm) : []
     targets.push({name: pr.name, pid, comm: pr.comm}, ...kids.map((k) => ({name: `${pr.name} child`, pid: k, comm: pr.comm})))
   }
-  for (const t of targets) {
-    try {
-      process.kill(t.pid, 'SIGTERM')
-      killed?.push({name: t.name, pid: t.pid, signal: 'SIGTERM'})
-    } catch {
-      /* gone */
+  const problems = await terminate(targets, killed)
+  for (const pr of procs) fs.rmSync(pr.pidfile, {force: true})
+  return problems
+}
+
+/**
+ * Ends processes the lab started, by PID, only while their comm still matches (never a recycled
+ * PID): SIGTERM, SIGKILL after 5 s; what survives that is named in the returned problems.
+ */
+async function terminate(targets: ReadonlyArray<{name: string; pid: number; comm: string}>, killed?: DownResult['killed']): Promise<string[]> {
+  const signal = (list: typeof targets, sig: 'SIGTERM' | 'SIGKILL') => {
+    for (const t of list) {
+      try {
+        process.kill(t.pid, sig)
+        killed?.push({name: t.name, pid: t.pid, signal: sig})
+      } catch {
+        /* already gone */
+      }
     }
   }
   const alive = () => targets.filter((t) => pidMatches(t.pid, t.comm))
-  const deadline = Date.now() + 5_000
-  while (alive().length > 0 && Date.now() < deadline) await sleep(50)
-  for (const t of alive()) {
-    try {
-      process.kill(t.pid, 'SIGKILL')
-      killed?.push({name: t.name, pid: t.pid, signal: 'SIGKILL'})
-    } catch {
-      /* gone */
-    }
+  const waitGone = async (ms: number) => {
+    const deadline = Date.now() + ms
+    while (alive().length > 0 && Date.now() < deadline) await sleep(50)
   }
-  const deadline2 = Date.now() + 3_000
-  while (alive().length > 0 && Date.now() < deadline2) await sleep(50)
-  for (const pr of procs) fs.rmSync(pr.pidfile, {force: true})
+  signal(targets, 'SIGTERM')
+  await waitGone(5_000)
+  signal(alive(), 'SIGKILL')
+  await waitGone(3_000)
   return alive().map((t) => `${t.name} pid ${t.pid} survived SIGKILL`)
 }
 

@@ -39,7 +39,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {
-  down, isLabUp, KERNEL_NIC, LabError, labExec, labNamespacesPresent, labPaths, labReadPid, labRun, labTail, labVmRate, labWaitFor,
+  down, isLabUp, KERNEL_NIC, LAB_OVS_IDENTITY, labDpdkConfig, LabError, labExec, labNamespacesPresent, labPaths, labReadPid, labRun, labTail, labVmRate, labWaitFor,
   ovsEnv, pidMatches, readCounters, readLabExtras, readLabState, recordLabExtras, stopExtraProcesses, up,
   type LabCounters, type LabExtraProcess, type LabMem, type LabMode, type PortCounters, type RunResult,
 } from './lab.js'
@@ -271,15 +271,11 @@ async function buildHost1(mem: LabMem, hugepages: number): Promise<void> {
   ], env, p.log)
   const vsctl = (...args: string[]) => ovsOf(1, 'ovs-vsctl', args)
   await vsctl('--no-wait', 'init')
-  await vsctl('--no-wait', 'set', 'Open_vSwitch', '.', 'ovs_version=3.1.0', 'db_version=8.3.1', 'system_type=debian', 'system_version=12')
-  const maxSleep = process.env.LAB_PMD_MAXSLEEP !== undefined ? Number(process.env.LAB_PMD_MAXSLEEP) : 1000
-  const memArgs = mem === 'huge'
-    ? [`other_config:dpdk-hugepage-dir=${p.hugepages}`, 'other_config:dpdk-socket-mem=128', 'other_config:dpdk-socket-limit=192', 'other_config:dpdk-extra=--file-prefix=ovslab1 --no-pci']
-    : ['other_config:dpdk-extra=--file-prefix=ovslab1 --no-pci --no-huge --legacy-mem -m 256']
+  await vsctl('--no-wait', 'set', 'Open_vSwitch', '.', ...LAB_OVS_IDENTITY)
   // mirrored CPUs: host0's PMD is on CPU 1, host1's on CPU 0
-  await vsctl('--no-wait', 'set', 'Open_vSwitch', '.', 'other_config:dpdk-init=true', 'other_config:dpdk-lcore-mask=0x2',
-    'other_config:pmd-cpu-mask=0x1', ...memArgs, 'other_config:pmd-perf-metrics=true', `other_config:pmd-maxsleep=${maxSleep}`,
-    'external_ids:system-id=lab-host1', 'external_ids:hostname=lab-host1')
+  await vsctl('--no-wait', 'set', 'Open_vSwitch', '.', ...labDpdkConfig({
+    mem, hugepageDir: p.hugepages, filePrefix: 'ovslab1', lcoreMask: '0x2', pmdMask: '0x1', systemId: h, maxSleepUs: null,
+  }))
   fs.rmSync(p.vswitchd, {force: true})
   fs.symlinkSync(OVS_DPDK_BINARY, p.vswitchd)
   await launchDaemonWithEnv('ovs-vswitchd', [
@@ -375,6 +371,7 @@ async function buildManagement(): Promise<void> {
     fs.writeFileSync(path.join(etc, 'machine-id'), `${crypto.randomBytes(16).toString('hex')}\n`, {mode: 0o444})
     const p = hostPaths(i)
     fs.mkdirSync(p.sshd, {recursive: true, mode: 0o700})
+    fs.mkdirSync(path.join(p.sshd, 'home'), {recursive: true, mode: 0o700})
     fs.writeFileSync(p.uts, '')
     await labRun(['unshare', `--uts=${p.uts}`, 'hostname', HOST_NAMES[i]])
   }
@@ -403,7 +400,10 @@ async function buildManagement(): Promise<void> {
 
 function sshdConfig(i: HostIndex, hostKey: string, authorized: string): string {
   const p = hostPaths(i)
-  const env = Object.entries(hostOvsEnv(i)).map(([k, v]) => `${k}=${v}`).join(' ')
+  // HOME: a directory of the lab's, so bash reads no ~/.bashrc for each ssh command (Debian's bash
+  // does for ssh sessions, and this machine's runs pyenv init: 2.7 s per command, which a real
+  // host's operator would not have and which buried the two-host timings).
+  const env = Object.entries({...hostOvsEnv(i), HOME: path.join(p.sshd, 'home')}).map(([k, v]) => `${k}=${v}`).join(' ')
   return [
     `# sshd of ${HOST_NAMES[i]} (dpdk-doctor two-host lab, written at \`npm run lab -- up --hosts 2\`)`,
     `ListenAddress ${MGMT.hosts[i]}:22`,
@@ -616,4 +616,27 @@ export function hostEnvExports(i: HostIndex): string {
 /** The lab is in two-host mode (its bookkeeping says so). */
 export function twoHostRecorded(): boolean {
   return fs.existsSync(stateFile())
+}
+
+/**
+ * Stops both lab VMs (the testpmd processes the lab started, by their pidfiles, comm checked) so a
+ * benchmark can measure without their busy-polling; resumeVms continues exactly those PIDs.
+ */
+export async function pauseVms(): Promise<number[]> {
+  const vm1 = readLabExtras().processes.find((pr) => pr.name === 'testpmd-vm1')
+  const pidfiles = [path.join(labPaths().run, 'testpmd-vm0.pid'), ...(vm1 ? [vm1.pidfile] : [])]
+  const pids: number[] = []
+  for (const file of pidfiles) {
+    const pid = labReadPid(file)
+    if (pid === null || !pidMatches(pid, 'dpdk-testpmd')) continue
+    process.kill(pid, 'SIGSTOP')
+    pids.push(pid)
+  }
+  return pids
+}
+
+export function resumeVms(pids: readonly number[]): void {
+  for (const pid of pids) {
+    if (pidMatches(pid, 'dpdk-testpmd')) process.kill(pid, 'SIGCONT')
+  }
 }
