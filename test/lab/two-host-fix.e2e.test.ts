@@ -6,29 +6,18 @@
  * fix.e2e does for host0's VM), then a two-host diagnose under load says host1 FAST PATH. Then
  * confirm over ssh, and a rollback puts host1's addresses back (the lab's modes are reset after).
  */
-import {execa} from 'execa'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {privateCli} from './built-cli.js'
 import {applyGuestConfig} from './guest.js'
 import {gateLabTests} from './harness.js'
-import {down, KERNEL_NIC, labRun, vmIperfArgv} from './lab.js'
-import {HOST_NAMES, isTwoHostUp, OPS_NS, setModes, sshConfigPath, twoHostTarget, upTwoHost} from './two-host.js'
+import {KERNEL_NIC, labRun, vmIperfArgv} from './lab.js'
+import {HOST_NAMES, setModes, sshConfigPath, twoHostTarget} from './two-host.js'
+import {twoHostE2e} from './two-host-e2e.js'
 
-const say = (line: string) => process.stderr.write(`[e2e two-host fix] ${line}\n`)
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dd-e2e-two-host-fix-'))
-const runtimeDir = path.join(tmp, 'xdg')
-let cliDir = ''
-
-async function cli(args: string[]) {
-  const t0 = Date.now()
-  const r = await execa('ip', ['netns', 'exec', OPS_NS, 'node', path.join(cliDir, 'bin', 'run.js'), ...args], {
-    env: {...process.env, NO_COLOR: '1', NODE_ENV: 'production', XDG_RUNTIME_DIR: runtimeDir}, reject: false, stdin: 'ignore', timeout: 170_000,
-  })
-  return {exitCode: r.exitCode ?? null, stdout: String(r.stdout), stderr: String(r.stderr), ms: Date.now() - t0}
-}
+const e2e = twoHostE2e('two-host fix')
+const {say, tmp, setup, teardown} = e2e
+const cli = (args: string[]) => e2e.cli(args, {timeoutMs: 170_000})
 
 const addrsOf = async (ns: string, dev: string) =>
   ((JSON.parse((await labRun(['ip', '-n', ns, '-j', 'addr', 'show', 'dev', dev])).stdout) as Array<{addr_info: Array<{local: string; prefixlen: number}>}>)[0]?.addr_info ?? [])
@@ -36,27 +25,15 @@ const addrsOf = async (ns: string, dev: string) =>
 
 describe('two hosts: fix --host lab-host1 --apply over ssh makes host1 FAST PATH', () => {
   const gate = gateLabTests()
-  let builtHere = false
 
   beforeAll(async () => {
     if (!gate.ok) return
-    fs.mkdirSync(runtimeDir, {mode: 0o700})
-    cliDir = await privateCli(say)
-    if (!(await isTwoHostUp())) {
-      const r = await upTwoHost()
-      builtHere = true
-      say(`two-host lab up in ${r.ms} ms (${r.mem})`)
-    }
+    await setup()
     await setModes(['fixed', 'broken'])
   }, 300_000)
 
   afterAll(async () => {
-    if (gate.ok) {
-      if (builtHere && !process.env.LAB_KEEP) await down()
-      else await setModes(['fixed', 'broken']).catch(() => undefined)
-    }
-    fs.rmSync(tmp, {recursive: true, force: true})
-    if (cliDir) fs.rmSync(cliDir, {recursive: true, force: true})
+    await teardown(() => setModes(['fixed', 'broken']).catch(() => undefined))
   }, 120_000)
 
   it('apply on host1 over ssh, the guest step on VM1, then diagnose: lab-host1 FAST PATH; confirm; rollback restores host1', async () => {

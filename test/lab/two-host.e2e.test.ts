@@ -6,23 +6,21 @@
  * configured), through the system ssh and the lab's ssh config. Loads are capped (iperf3 -b) so two
  * PMDs and two busy-polling VMs fit on 2 cores. Asserts where the packets went, never throughput.
  */
-import {execa} from 'execa'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {privateCli} from './built-cli.js'
 import {gateLabTests} from './harness.js'
-import {counterDelta, down, KERNEL_NIC, labExec, labRun, vmIperfArgv, type LabCounters} from './lab.js'
+import {counterDelta, KERNEL_NIC, labExec, labRun, vmIperfArgv, type LabCounters} from './lab.js'
 import {
-  HOST_NAMES, HOSTS, isTwoHostUp, labSsh, OPS_NS, setModes, sshConfigPath, startSshd, stopSshd, twoHostCounters, twoHostTarget, upTwoHost, type HostModes,
+  HOST_NAMES, HOSTS, labSsh, setModes, sshConfigPath, startSshd, stopSshd, twoHostCounters, twoHostTarget, type HostModes,
 } from './two-host.js'
+import {twoHostE2e, type CliRun} from './two-host-e2e.js'
 
 const LOAD_SECONDS = 6
 const BANDWIDTH = '100M'
 /** dpdk-doctor's ssh ConnectTimeout (docs/multi-host.md). */
 const CONNECT_TIMEOUT_MS = 10_000
-const say = (line: string) => process.stderr.write(`[e2e two-host] ${line}\n`)
+const {say, tmp, cli, setup, teardown} = twoHostE2e('two-host')
 
 interface Finding {
   ruleId: string
@@ -49,30 +47,6 @@ interface MultiDoc {
   cross: {findings: Finding[]; rules: Array<{ruleId: string; status: string; reason: string | null}>}
   failed: Array<{name: string; status: string; reason: string}>
 }
-interface CliRun {
-  exitCode: number | null
-  stdout: string
-  stderr: string
-  ms: number
-}
-
-let cliDir = ''
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dd-e2e-two-host-'))
-// A private XDG_RUNTIME_DIR: this file's ssh control sockets (ControlPersist) are its own.
-const runtimeDir = path.join(tmp, 'xdg')
-
-/** The built CLI inside lab-ops, where the hosts' management addresses are. */
-async function cli(args: string[]): Promise<CliRun> {
-  const t0 = Date.now()
-  const r = await execa('ip', ['netns', 'exec', OPS_NS, 'node', path.join(cliDir, 'bin', 'run.js'), ...args], {
-    env: {...process.env, NO_COLOR: '1', NODE_ENV: 'production', XDG_RUNTIME_DIR: runtimeDir},
-    reject: false,
-    stdin: 'ignore',
-    timeout: 150_000,
-  })
-  return {exitCode: r.exitCode ?? null, stdout: String(r.stdout), stderr: String(r.stderr), ms: Date.now() - t0}
-}
-
 function json(run: CliRun): MultiDoc {
   try {
     return JSON.parse(run.stdout) as MultiDoc
@@ -115,7 +89,6 @@ async function measure(modes: HostModes): Promise<{bytes: number; delta: [LabCou
 
 describe('two hosts: the lab (two OVS-DPDK hosts, sshd) and diagnose --host A --host B over real ssh', () => {
   const gate = gateLabTests()
-  let builtHere = false
   let linksBefore: string[] = []
   let modes: HostModes | null = null
   const savedBroken = path.join(tmp, 'broken-host1')
@@ -129,20 +102,12 @@ describe('two hosts: the lab (two OVS-DPDK hosts, sshd) and diagnose --host A --
 
   beforeAll(async () => {
     if (!gate.ok) return
-    fs.mkdirSync(runtimeDir, {mode: 0o700})
-    cliDir = await privateCli(say)
     linksBefore = await rootLinks()
-    if (!(await isTwoHostUp())) {
-      const r = await upTwoHost()
-      builtHere = true
-      say(`two-host lab up in ${r.ms} ms (${r.mem})`)
-    }
+    await setup()
   }, 240_000)
 
   afterAll(async () => {
-    if (gate.ok && builtHere && !process.env.LAB_KEEP) await down()
-    fs.rmSync(tmp, {recursive: true, force: true})
-    if (cliDir) fs.rmSync(cliDir, {recursive: true, force: true})
+    await teardown()
   }, 60_000)
 
   it('the lab: ssh to each host reaches that host\'s own OVS (identity, machine-id, hostname); the root namespace gained no link', async () => {

@@ -11,22 +11,17 @@
  */
 import {execa} from 'execa'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {privateCli, ROOT} from './built-cli.js'
+import {ROOT} from './built-cli.js'
 import {gateLabTests} from './harness.js'
-import {down} from './lab.js'
-import {HOST_NAMES, isTwoHostUp, OPS_NS, setModes, sshConfigPath, twoHostTarget, upTwoHost} from './two-host.js'
+import {HOST_NAMES, OPS_NS, setModes, sshConfigPath, twoHostTarget} from './two-host.js'
 import type {HostModes} from './two-host.js'
+import {twoHostE2e} from './two-host-e2e.js'
 
 const SOCKET = `dd-watch2-e2e-${process.pid}`
 const MODES: HostModes = ['fixed', 'broken']
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dd-watch2-e2e-'))
-// A private XDG_RUNTIME_DIR: this file's ssh control sockets are its own.
-const runtimeDir = path.join(tmp, 'xdg')
-const say = (line: string) => process.stderr.write(`[e2e watch two-host] ${line}\n`)
-let cliDir = ''
+const {tmp, runtimeDir, cliDir, setup, teardown} = twoHostE2e('watch two-host')
 
 const tmux = (...args: string[]) => execa('tmux', ['-L', SOCKET, ...args], {reject: false, stdin: 'ignore'})
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -53,25 +48,16 @@ function sectionOf(screen: string, name: string): string {
 
 describe('watch --host lab-host0 --host lab-host1 in a real terminal on the two-host lab', () => {
   const gate = gateLabTests()
-  let builtHere = false
 
   beforeAll(async () => {
     if (!gate.ok) return
-    fs.mkdirSync(runtimeDir, {mode: 0o700})
-    cliDir = await privateCli(say)
-    if (!(await isTwoHostUp())) {
-      const r = await upTwoHost()
-      builtHere = true
-      say(`two-host lab up in ${r.ms} ms (${r.mem})`)
-    }
+    await setup()
     await setModes(MODES)
   }, 240_000)
 
   afterAll(async () => {
     await tmux('kill-server')
-    if (gate.ok && builtHere && !process.env.LAB_KEEP) await down()
-    fs.rmSync(tmp, {recursive: true, force: true})
-    if (cliDir) fs.rmSync(cliDir, {recursive: true, force: true})
+    await teardown()
   }, 60_000)
 
   it('host0 FAST PATH, host1 KERNEL PATH via ovsbr0 -> its kernel NIC; the wire: host0\'s dpdk0 sends, host1\'s barely receives; q exits with the two-host diagnose\'s code', async () => {
@@ -84,7 +70,7 @@ describe('watch --host lab-host0 --host lab-host1 in a real terminal on the two-
       `cd ${quote(ROOT)} &&`,
       'env -u CI NODE_ENV=production',
       `XDG_RUNTIME_DIR=${quote(runtimeDir)}`,
-      `ip netns exec ${OPS_NS} node ${quote(path.join(cliDir, 'bin', 'run.js'))} watch --host ${HOST_NAMES[0]} --host ${HOST_NAMES[1]}`,
+      `ip netns exec ${OPS_NS} node ${quote(path.join(cliDir(), 'bin', 'run.js'))} watch --host ${HOST_NAMES[0]} --host ${HOST_NAMES[1]}`,
       `--ssh-config ${quote(sshConfigPath())} --save ${quote(saved)} --load ${quote(load)} 2> ${quote(errFile)};`,
       `echo $? > ${quote(exitFile)}`,
     ].join(' ')
@@ -123,7 +109,7 @@ describe('watch --host lab-host0 --host lab-host1 in a real terminal on the two-
     expect(exitCode, why()).toBe(2)
     const hosts = JSON.parse(fs.readFileSync(path.join(saved, 'hosts.json'), 'utf8')) as {hosts: Array<{name: string; status: string}>}
     expect(hosts.hosts.map((h) => [h.name, h.status])).toEqual([['lab-host0', 'ok'], ['lab-host1', 'ok']])
-    const replay = await execa('node', [path.join(cliDir, 'bin', 'run.js'), 'diagnose', '--from', saved, '--json'], {cwd: ROOT, reject: false, stdin: 'ignore', env: {NODE_ENV: 'production'}})
+    const replay = await execa('node', [path.join(cliDir(), 'bin', 'run.js'), 'diagnose', '--from', saved, '--json'], {cwd: ROOT, reject: false, stdin: 'ignore', env: {NODE_ENV: 'production'}})
     type Side = {name: string; diagnosis: {verdict: {kind: string; text: string}; rules: Array<{ruleId: string; status: string; reason: string | null}>} | null}
     const doc = JSON.parse(String(replay.stdout)) as {exitCode: number; sides: string[]; hosts: Side[]}
     const replayWhy = () => {
