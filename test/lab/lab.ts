@@ -1052,9 +1052,17 @@ async function guestNet(address: string | null, gateway: string | null): Promise
   if (r.exitCode !== 0) throw new LabError(`guest network (${address ?? 'no address'}, gw ${gateway ?? 'none'}): exit ${r.exitCode}: ${r.output.trim()}`)
 }
 
+/**
+ * A guest command that gets no answer is a failed attempt, not the end: verifyPing tries again (a
+ * CI run's TCG guest once left one ping unanswered for 20 s right after boot, then answered).
+ */
 async function guestPing(target: string): Promise<RunResult> {
-  const r = await guestExec(['ping', '-c', '3', '-i', '0.2', '-W', '2', target], {timeoutMs: 20_000})
-  return {exitCode: r.exitCode, stdout: r.output, stderr: '', timedOut: false}
+  try {
+    const r = await guestExec(['ping', '-c', '3', '-i', '0.2', '-W', '2', target], {timeoutMs: 20_000})
+    return {exitCode: r.exitCode, stdout: r.output, stderr: '', timedOut: false}
+  } catch (error) {
+    return {exitCode: -1, stdout: (error as Error).message, stderr: '', timedOut: true}
+  }
 }
 
 async function guestIpv4s(): Promise<string[] | null> {
