@@ -6,8 +6,9 @@
  */
 import {execa} from 'execa'
 import {execFileSync} from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
-import {beforeAll, beforeEach} from 'vitest'
+import {afterAll, beforeAll, beforeEach} from 'vitest'
 import {isCI} from '../lab/harness.js'
 import {privateCli, ROOT} from '../lab/built-cli.js'
 
@@ -22,8 +23,17 @@ function which(bin: string): boolean {
   }
 }
 
-/** Registers the gate in the current describe block; returns whether the binaries are here. */
+/** The private CLI copies builtCli made in this file; removed after the describe block that gated. */
+const cliCopies: string[] = []
+
+/**
+ * Registers the gate in the current describe block (and the removal of the CLI copies that
+ * builtCli makes for it); returns whether the binaries are here.
+ */
 export function gateEngines(bins: string[]): boolean {
+  afterAll(() => {
+    for (const dir of cliCopies.splice(0)) fs.rmSync(dir, {recursive: true, force: true})
+  })
   const missing = bins.filter((b) => !which(b))
   if (missing.length === 0) return true
   const reason = `${missing.join(', ')} not found (Debian: prometheus, prometheus-node-exporter, ansible-core; run \`npm run lab -- deps\`)`
@@ -49,6 +59,7 @@ export interface CliRun {
 /** The built CLI (a private copy, see privateCli) as `node .../bin/run.js`. */
 export async function builtCli(): Promise<{bin: string; run: (args: string[]) => Promise<CliRun>}> {
   const dir = await privateCli()
+  cliCopies.push(dir)
   const bin = path.join(dir, 'bin', 'run.js')
   return {
     bin,

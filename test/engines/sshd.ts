@@ -59,6 +59,9 @@ function descendantsOf(root: number): number[] {
   return [...parent.keys()].filter(under).sort((a, b) => depth(b) - depth(a))
 }
 
+/** Still running: a child ended by a signal keeps exitCode null (signalCode says it ended). */
+const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null
+
 function sh(argv: string[], opts: {input?: string} = {}): string {
   return execFileSync(argv[0]!, argv.slice(1), {encoding: 'utf8', input: opts.input, stdio: ['pipe', 'pipe', 'pipe']})
 }
@@ -169,7 +172,7 @@ export async function makeSshServer(opts: {user?: string; ports?: number[]; join
           sh(inNs(['ssh-keyscan', '-T', '1', '-p', String(port), '127.0.0.1']))
           return
         } catch {
-          if (child.exitCode !== null) throw new Error(`sshd exited: ${err}`)
+          if (!running(child)) throw new Error(`sshd exited: ${err}`)
           await new Promise((r) => setTimeout(r, 100))
         }
       }
@@ -185,7 +188,7 @@ export async function makeSshServer(opts: {user?: string; ports?: number[]; join
           // Already gone.
         }
       }
-      if (child && child.exitCode === null) {
+      if (child && running(child)) {
         const exited = new Promise((r) => child!.once('exit', r))
         child.kill('SIGTERM')
         await exited
@@ -193,7 +196,7 @@ export async function makeSshServer(opts: {user?: string; ports?: number[]; join
       child = null
     },
     async kill() {
-      if (!child || child.pid === undefined || child.exitCode !== null) return
+      if (!child || child.pid === undefined || !running(child)) return
       const exited = new Promise((r) => child!.once('exit', r))
       for (const pid of descendantsOf(child.pid)) {
         try {
