@@ -123,8 +123,9 @@ export function parsePsVmm(text: string): ParseResult<PsVmm> {
     const processes: VmmProcess[] = []
     for (const row of rows) {
       const r = row as {pid?: unknown; argv?: unknown}
-      if (typeof r.pid !== 'number' || !Array.isArray(r.argv) || !r.argv.every((a) => typeof a === 'string') || r.argv.length === 0) {
-        warnings.push('ps-vmm: a row without a numeric pid and a string argv was skipped')
+      // A pid is a positive integer: JSON can still carry 1e400 (Infinity) or -3.5 (found by the fuzz test).
+      if (typeof r.pid !== 'number' || !Number.isSafeInteger(r.pid) || r.pid <= 0 || !Array.isArray(r.argv) || !r.argv.every((a) => typeof a === 'string') || r.argv.length === 0) {
+        warnings.push('ps-vmm: a row without a positive integer pid and a string argv was skipped')
         continue
       }
       const argv = r.argv as string[]

@@ -25,6 +25,12 @@ describe('ps-vmm parser', () => {
     expect(parse([{pid: 30, argv: ['cloud-hypervisor', '--net', 'vhost_user=true,socket=/s']}])[0]).toMatchObject({vcpus: 1, nics: [{queuePairs: 1, given: 'num_queues=2 (default)'}]})
     expect(parse([{pid: 31, argv: ['/bin/sh', '-c', 'qemu-system-x86_64 -smp 2']}])).toEqual([])
     expect(parsePsVmm('not json').ok).toBe(false)
+    // pids that JSON allows and no process has (the fuzz test found 1e400 = Infinity): skipped with a warning
+    for (const pid of ['-1e400', '1e400', '-3', '0', '2.5']) {
+      const r = parsePsVmm(`[{"pid":${pid},"argv":["cloud-hypervisor"]}]`)
+      expect(r.ok && r.value.processes, pid).toEqual([])
+      expect(r.ok && r.warnings.join(' '), pid).toMatch(/positive integer pid/)
+    }
     expect(vmmKindOf('/usr/bin/qemu-system-aarch64')).toBe('qemu')
     expect(vmmKindOf('qemu-system-x86_64; rm -rf /')).toBeNull()
   })
