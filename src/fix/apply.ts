@@ -9,6 +9,7 @@
  */
 import {DoctorError} from '../errors.js'
 import type {Runner} from '../exec/runner.js'
+import {sleep} from '../util/sleep.js'
 import {TOOL} from '../version.js'
 import {fingerprintOf, hasAddress, hasRoute, linkOf, readIpState, routesTouching, stepEnv} from './ip-state.js'
 import type {IpState} from './ip-state.js'
@@ -77,7 +78,6 @@ export function stepDone(step: PlanStep, state: IpState): boolean | null {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 function refusal(code: string, message: string, exit: number, suggestions: string[]): DoctorError {
   return new DoctorError(code, message, {exit, suggestions})

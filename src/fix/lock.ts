@@ -9,6 +9,7 @@ import {randomBytes} from 'node:crypto'
 import {closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync} from 'node:fs'
 import {dirname} from 'node:path'
 import {DoctorError} from '../errors.js'
+import {sleep} from '../util/sleep.js'
 import {FIX_EXIT} from './types.js'
 
 export interface LockInfo {
@@ -106,7 +107,6 @@ function removeStale(path: string, stale: LockInfo): boolean {
   return true
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export async function acquireLock(path: string, opts: LockOptions): Promise<HeldLock> {
   mkdirSync(dirname(path), {recursive: true, mode: 0o755})

@@ -9,10 +9,10 @@
 import {randomBytes} from 'node:crypto'
 import {hostname} from 'node:os'
 import {Readable} from 'node:stream'
-import {DoctorError} from '../errors.js'
+import {DoctorError, EXIT} from '../errors.js'
 import type {RunResult} from '../exec/runner.js'
-import {EXIT} from '../errors.js'
 import type {RemoteRunner} from '../remote/ssh.js'
+import {sleep} from '../util/sleep.js'
 import {currentUser} from './audit.js'
 import type {AuditRecord} from './audit.js'
 import type {LockInfo, LockOptions} from './lock.js'
@@ -62,8 +62,6 @@ export function remoteStatePaths(env: NodeJS.ProcessEnv): StatePaths {
   if (dir !== undefined && !/^\/[A-Za-z0-9_./-]*$/.test(dir)) throw new DoctorError('E_USAGE', `refusing DPDK_DOCTOR_REMOTE_STATE_DIR=${JSON.stringify(dir)}: an absolute path of letters, digits, ".", "_", "-" and "/"`)
   return statePaths(dir ? {DPDK_DOCTOR_STATE_DIR: dir} : {})
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export class RemoteSite implements FixSite {
   readonly hostArgs: string

@@ -181,8 +181,10 @@ export async function applyFix(req: ApplyRequest): Promise<ApplyResult & {exitCo
   }
   if (!req.yes && plan.steps.length > 0) {
     req.showPlan?.(plan)
-    const where = `${plan.host.netns ? `namespace ${plan.host.netns}` : 'this host'}`
-    const ok = await (req.ask ?? (async () => false))(`Apply these ${plan.steps.length} step(s) to ${req.site?.host ? `${where === 'this host' ? 'host' : `${where} on`} ${req.site.host}` : where}? [y/N] `, 300_000)
+    const ns = plan.host.netns ? `namespace ${plan.host.netns}` : null
+    const remote = req.site?.host
+    const where = remote ? (ns ? `${ns} on ${remote}` : `host ${remote}`) : (ns ?? 'this host')
+    const ok = await (req.ask ?? (async () => false))(`Apply these ${plan.steps.length} step(s) to ${where}? [y/N] `, 300_000)
     if (!ok) throw new DoctorError('E_NOT_APPROVED', 'not applied: the plan was not approved', {exit: FIX_EXIT.NEEDS_CONSENT})
   }
   const site = req.site ?? localSite(statePaths(env), req.timer ?? detachedTimer, env)

@@ -151,7 +151,6 @@ export class HostSession {
   }
 }
 
-
 /** The status a reachable host's before snapshot gives: OVS missing or not answering. */
 export function snapshotStatus(sample: Sample): {status: HostStatus; reason: string} | null {
   const bridge = sample.sources['ovsdb-bridge']

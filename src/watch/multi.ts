@@ -6,6 +6,7 @@
  * is tried again each tick and the others keep updating. Collection never decides: the verdicts
  * come from each store's rolling analysis and from the cross-host rules.
  */
+import {resolve} from 'node:path'
 import type {HostInfo, Sample} from '../capture/types.js'
 import {runCrossRules} from '../cross/run.js'
 import type {CrossSide} from '../cross/types.js'
@@ -15,7 +16,6 @@ import type {HostCapture, HostsCapture} from '../remote/hosts.js'
 import {sampleFailure} from '../remote/hosts.js'
 import type {ProbeResult} from '../remote/probe.js'
 import type {HostFailure, HostStatus} from '../remote/ssh.js'
-import {resolve} from 'node:path'
 import {WatchSession} from './session.js'
 import type {SessionStore} from './session.js'
 import type {SampleSource} from './sources.js'
